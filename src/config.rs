@@ -1,0 +1,336 @@
+//! The config file (`$HOME/.jupyterflow.yaml` or `$JUPYTERFLOW_CONFIG_FILE`), in JupyterFlow's
+//! format, and the merge of flags > config file that `render` works from.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use k8s_openapi::api::core::v1::{
+    EnvVar, LocalObjectReference, ResourceRequirements, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use serde::{Deserialize, Serialize};
+
+use crate::cli::OverrideArgs;
+use crate::yaml;
+
+pub const CONFIG_ENV: &str = "JUPYTERFLOW_CONFIG_FILE";
+
+/// The whole file: JupyterFlow keeps its settings under `spec:`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    #[serde(default)]
+    pub spec: ConfigSpec,
+}
+
+/// JupyterFlow's `spec:` keys. Scalars override the pod's values; `env`, `volumes` and
+/// `volumeMounts` are added to the pod's (an entry with the same name replaces the pod's).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConfigSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_policy: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image_pull_secrets: Option<Vec<LocalObjectReference>>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub env: Vec<EnvVar>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourceRequirements>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_user: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_as_group: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_account_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volumes: Vec<Volume>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub volume_mounts: Vec<VolumeMount>,
+}
+
+/// Where the config file is: `$JUPYTERFLOW_CONFIG_FILE`, else `$HOME/.jupyterflow.yaml`.
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
+        return Some(PathBuf::from(path));
+    }
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|home| Path::new(&home).join(".jupyterflow.yaml"))
+}
+
+/// Reads the config file; a missing file is an empty config, a broken one an error.
+pub fn load(path: Option<&Path>) -> Result<ConfigSpec> {
+    let Some(path) = path else {
+        return Ok(ConfigSpec::default());
+    };
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            // An explicitly named file that is missing is a mistake; the default one is optional.
+            if std::env::var_os(CONFIG_ENV).is_some_and(|p| !p.is_empty()) {
+                bail!(
+                    "config file {} (from ${CONFIG_ENV}) does not exist; create it with \
+                     `kubectl jupyterflow config --init` or unset ${CONFIG_ENV}",
+                    path.display()
+                );
+            }
+            return Ok(ConfigSpec::default());
+        }
+        Err(err) => {
+            return Err(err).with_context(|| format!("cannot read config file {}", path.display()))
+        }
+    };
+    parse(&text).with_context(|| format!("invalid config file {}", path.display()))
+}
+
+/// Parses config text; an empty or all-comment file is an empty config.
+pub fn parse(text: &str) -> Result<ConfigSpec> {
+    if text.lines().all(|l| {
+        let l = l.trim();
+        l.is_empty() || l.starts_with('#')
+    }) {
+        return Ok(ConfigSpec::default());
+    }
+    let file: Option<ConfigFile> = yaml::from_str(text)?;
+    Ok(file.unwrap_or_default().spec)
+}
+
+/// A commented starter file: JupyterFlow's keys, all commented out.
+pub const STARTER_FILE: &str = "\
+# kubectl-jupyterflow settings (JupyterFlow's format). Everything is optional:
+# command-line flags win over this file, and this file wins over the notebook pod.
+# Uncomment what you want to set for every workflow you render.
+spec:
+#   image: jupyter/datascience-notebook:latest   # image of the steps (default: the notebook's)
+#   imagePullPolicy: IfNotPresent
+#   imagePullSecrets:
+#   - name: registry-credentials
+#   env:                                          # added to the notebook's environment
+#   - name: CUSTOM_KEY
+#     value: CUSTOM_VAL
+#   - name: DB_PASSWORD                           # references stay references
+#     valueFrom:
+#       secretKeyRef: {name: db, key: password}
+#   resources:                                    # per step (default: the notebook's CPU/memory)
+#     requests: {cpu: 500m, memory: 1Gi}
+#     limits: {cpu: \"1\", memory: 1Gi}
+#   nodeSelector: {}
+#   runAsUser: 1000
+#   runAsGroup: 100
+#   serviceAccountName: default
+#   volumes:                                      # extra volumes for the steps
+#   - name: nas001
+#     persistentVolumeClaim:
+#       claimName: nas001
+#   volumeMounts:
+#   - name: nas001
+#     mountPath: /nas001
+";
+
+/// A value with where it came from, for `--explain`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sourced<T> {
+    pub value: T,
+    pub origin: &'static str,
+}
+
+fn pick<T>(flag: Option<T>, flag_origin: &'static str, config: Option<T>, config_origin: &'static str) -> Option<Sourced<T>> {
+    flag.map(|value| Sourced { value, origin: flag_origin })
+        .or_else(|| config.map(|value| Sourced { value, origin: config_origin }))
+}
+
+/// Everything `render` takes from outside the pod and the pipeline, merged flags > config file.
+/// `None` means "keep the pod's".
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Settings {
+    pub name: Option<String>,
+    pub image: Option<Sourced<String>>,
+    pub pin_image: bool,
+    pub image_pull_policy: Option<Sourced<String>>,
+    pub image_pull_secrets: Option<Sourced<Vec<LocalObjectReference>>>,
+    pub service_account: Option<Sourced<String>>,
+    pub run_as_user: Option<i64>,
+    pub run_as_group: Option<i64>,
+    /// Whole resources from the config file (replaces the pod's CPU/memory).
+    pub resources: Option<ResourceRequirements>,
+    pub cpu: Option<Quantity>,
+    pub memory: Option<Quantity>,
+    pub gpu: Option<u32>,
+    /// Config file entries, then `--env` flags; later entries replace earlier ones by name.
+    pub env: Vec<Sourced<EnvVar>>,
+    pub node_selector: BTreeMap<String, Sourced<String>>,
+    pub extra_volumes: Vec<Volume>,
+    pub extra_volume_mounts: Vec<VolumeMount>,
+    pub shell: bool,
+    pub workdir: Option<String>,
+    pub schedule: Option<String>,
+    pub timezone: Option<String>,
+    pub legacy_schedule: bool,
+}
+
+impl Settings {
+    pub fn merge(flags: &OverrideArgs, config: ConfigSpec) -> Result<Settings> {
+        const CONFIG: &str = "config file";
+        let mut env: Vec<Sourced<EnvVar>> = config
+            .env
+            .into_iter()
+            .map(|value| Sourced { value, origin: CONFIG })
+            .collect();
+        for pair in &flags.env {
+            let (key, value) = split_key_value(pair, "--env")?;
+            env.push(Sourced {
+                value: EnvVar { name: key.to_string(), value: Some(value.to_string()), value_from: None },
+                origin: "--env flag",
+            });
+        }
+        let mut node_selector: BTreeMap<String, Sourced<String>> = config
+            .node_selector
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, value)| (k, Sourced { value, origin: CONFIG }))
+            .collect();
+        for pair in &flags.node_selector {
+            let (key, value) = split_key_value(pair, "--node-selector")?;
+            node_selector.insert(key.to_string(), Sourced { value: value.to_string(), origin: "--node-selector flag" });
+        }
+        let cpu = flags.cpu.as_deref().map(|q| parse_quantity(q, "--cpu")).transpose()?;
+        let memory = flags.memory.as_deref().map(|q| parse_quantity(q, "--memory")).transpose()?;
+        Ok(Settings {
+            name: flags.name.clone(),
+            image: pick(flags.image.clone(), "--image flag", config.image, CONFIG),
+            pin_image: flags.pin_image,
+            image_pull_policy: pick(None, "", config.image_pull_policy, CONFIG),
+            image_pull_secrets: pick(None, "", config.image_pull_secrets, CONFIG),
+            service_account: pick(
+                flags.service_account.clone(),
+                "--service-account flag",
+                config.service_account_name,
+                CONFIG,
+            ),
+            run_as_user: config.run_as_user,
+            run_as_group: config.run_as_group,
+            resources: config.resources,
+            cpu,
+            memory,
+            gpu: flags.gpu,
+            env,
+            node_selector,
+            extra_volumes: config.volumes,
+            extra_volume_mounts: config.volume_mounts,
+            shell: flags.shell,
+            workdir: flags.workdir.clone(),
+            schedule: flags.schedule.clone(),
+            timezone: flags.timezone.clone(),
+            legacy_schedule: flags.legacy_schedule,
+        })
+    }
+}
+
+fn split_key_value<'a>(pair: &'a str, flag: &str) -> Result<(&'a str, &'a str)> {
+    match pair.split_once('=') {
+        Some((key, value)) if !key.trim().is_empty() => Ok((key.trim(), value)),
+        _ => bail!("invalid {flag} {pair:?}: expected KEY=VALUE, e.g. {flag} EPOCHS=10"),
+    }
+}
+
+/// Checks a CPU or memory quantity the way Kubernetes writes them (`500m`, `2`, `4Gi`, `1e3`).
+fn parse_quantity(raw: &str, flag: &str) -> Result<Quantity> {
+    let raw = raw.trim();
+    let number_end = raw
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(raw.len());
+    let (number, suffix) = raw.split_at(number_end);
+    let number_ok = !number.is_empty() && number != "." && number.matches('.').count() <= 1;
+    let suffix_ok = matches!(
+        suffix,
+        "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"
+    ) || (suffix.len() > 1
+        && matches!(&suffix[..1], "e" | "E")
+        && suffix[1..].trim_start_matches(['+', '-']).chars().all(|c| c.is_ascii_digit()));
+    if !number_ok || !suffix_ok {
+        bail!("invalid {flag} {raw:?}: expected a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi");
+    }
+    Ok(Quantity(raw.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jupyterflow_config_keys_are_accepted() {
+        let spec = parse(
+            "spec:\n  image: img:1\n  imagePullPolicy: Always\n  imagePullSecrets:\n  - name: default\n  env:\n  - name: K\n    value: V\n  resources:\n    requests: {cpu: 500m}\n  nodeSelector: {disk: ssd}\n  runAsUser: 1000\n  runAsGroup: 100\n  serviceAccountName: sa\n  volumes:\n  - name: nas\n    persistentVolumeClaim: {claimName: nas}\n  volumeMounts:\n  - name: nas\n    mountPath: /nas\n",
+        )
+        .unwrap();
+        assert_eq!(spec.image.as_deref(), Some("img:1"));
+        assert_eq!(spec.run_as_group, Some(100));
+        assert_eq!(spec.volume_mounts[0].mount_path, "/nas");
+        assert_eq!(spec.env[0].value.as_deref(), Some("V"));
+    }
+
+    #[test]
+    fn starter_file_parses_as_an_empty_config() {
+        assert_eq!(parse(STARTER_FILE).unwrap(), ConfigSpec::default());
+        // And every commented line, uncommented, is a valid config.
+        let uncommented: String = STARTER_FILE
+            .lines()
+            .filter(|l| l.starts_with("#  ") || l.starts_with("spec:"))
+            .map(|l| format!("{}\n", l.strip_prefix('#').unwrap_or(l)))
+            .collect();
+        let spec = parse(&uncommented).unwrap();
+        assert_eq!(spec.image.as_deref(), Some("jupyter/datascience-notebook:latest"));
+        assert_eq!(spec.env.len(), 2);
+        assert!(spec.env[1].value_from.is_some());
+    }
+
+    #[test]
+    fn unknown_config_key_is_an_error_naming_it() {
+        let err = parse("spec:\n  imagee: x\n").unwrap_err();
+        assert!(format!("{err:#}").contains("imagee"), "{err:#}");
+    }
+
+    #[test]
+    fn flags_win_over_config_file() {
+        let flags = OverrideArgs {
+            image: Some("flag:1".into()),
+            env: vec!["A=flag".into()],
+            ..Default::default()
+        };
+        let config = ConfigSpec {
+            image: Some("config:1".into()),
+            service_account_name: Some("cfg-sa".into()),
+            ..Default::default()
+        };
+        let settings = Settings::merge(&flags, config).unwrap();
+        let image = settings.image.unwrap();
+        assert_eq!((image.value.as_str(), image.origin), ("flag:1", "--image flag"));
+        assert_eq!(settings.service_account.unwrap().origin, "config file");
+        assert_eq!(settings.env[0].value.value.as_deref(), Some("flag"));
+    }
+
+    #[test]
+    fn env_flag_needs_key_and_value() {
+        let flags = OverrideArgs { env: vec!["NOVALUE".into()], ..Default::default() };
+        let err = Settings::merge(&flags, ConfigSpec::default()).unwrap_err();
+        assert!(err.to_string().contains("expected KEY=VALUE"), "{err}");
+        let flags = OverrideArgs { env: vec!["A=b=c".into()], ..Default::default() };
+        let settings = Settings::merge(&flags, ConfigSpec::default()).unwrap();
+        assert_eq!(settings.env[0].value.value.as_deref(), Some("b=c"));
+    }
+
+    #[test]
+    fn quantities_are_checked() {
+        for ok in ["500m", "2", "0.5", "4Gi", "512Mi", "1e3"] {
+            assert!(parse_quantity(ok, "--cpu").is_ok(), "{ok}");
+        }
+        for bad in ["", "2 cores", "4GB", "abc", "1..2"] {
+            assert!(parse_quantity(bad, "--memory").is_err(), "{bad}");
+        }
+    }
+}

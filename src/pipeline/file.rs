@@ -1,0 +1,762 @@
+//! JupyterFlow's workflow file, accepted unchanged, plus a few additions:
+//!
+//! ```yaml
+//! version: 1                 # accepted and ignored
+//! name: my-pipeline          # optional
+//! jobs:                      # job-1 .. job-N
+//! - python prep.py
+//! - name: train              # a job may be a map with per-job settings
+//!   command: python train.py --lr 0.1   # or a list: [python, train.py, --lr, "0.1"]
+//!   image: pytorch/pytorch:2.4.0
+//!   env: {EPOCHS: 10}
+//!   resources: {requests: {cpu: 1, memory: 2Gi}}
+//! cmd_mode: exec             # exec | shell
+//! dags:                      # 1-based numbers or job names; absent: all jobs run in parallel
+//! - 1 >> train >> 3          # a chain in one entry
+//! - 1 >> [2, 3]              # a flat group of jobs
+//! schedule: "*/2 * * * *"
+//! ```
+//!
+//! A `command` list is an exact argv. In shell mode it is joined with shell quoting for
+//! `/bin/sh -c`, so every element still reaches the program as one argument, unexpanded.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+
+use anyhow::{anyhow, bail, ensure, Result};
+use k8s_openapi::api::core::v1::ResourceRequirements;
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use serde::de::{self, value::MapAccessDeserializer, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
+
+use super::{check_step_name, command_for, validate, CommandMode, Pipeline, Step, StepOverrides};
+
+/// Unknown job names in an error are listed up to this many.
+const MAX_LISTED_NAMES: usize = 10;
+
+/// Parses a workflow file's text into a validated pipeline; `origin` names the file in messages.
+/// `force_shell` (the `--shell` flag) runs every step with `/bin/sh -c`, whatever `cmd_mode` says.
+pub fn parse(text: &str, origin: &str, force_shell: bool) -> Result<Pipeline> {
+    ensure!(
+        !text.trim().is_empty(),
+        "{origin}: the file is empty; a workflow file lists its commands under `jobs:`"
+    );
+    let file: WorkflowFile = crate::yaml::from_str(text)
+        .map_err(|err| anyhow!("{origin}: {err}{}", hint_for_yaml_error(text, err.line)))?;
+
+    let mode = if force_shell || file.cmd_mode == Some(CmdMode::Shell) {
+        CommandMode::Shell
+    } else {
+        CommandMode::Exec
+    };
+    let Some(jobs) = file.jobs else {
+        bail!("{origin}: there is no `jobs:` list; a workflow file lists its commands under `jobs:`");
+    };
+    ensure!(!jobs.is_empty(), "{origin}: `jobs:` is empty; list at least one command");
+
+    let mut steps = Vec::with_capacity(jobs.len());
+    for (index, job) in jobs.into_iter().enumerate() {
+        steps.push(step_from_job(index, job, mode, text, origin)?);
+    }
+    check_unique_names(&steps, origin)?;
+
+    for (entry_index, entry) in file.dags.unwrap_or_default().into_iter().enumerate() {
+        let entry = entry.0;
+        let edges = parse_dag_entry(&entry, &steps).map_err(|err| {
+            anyhow!(
+                "{}dags entry {} (\"{entry}\"): {err}",
+                located(origin, line_of_unique(text, &entry)),
+                entry_index + 1
+            )
+        })?;
+        for (before, after) in edges {
+            steps[after].depends_on.push(before);
+        }
+    }
+    for step in &mut steps {
+        step.depends_on.sort_unstable();
+        step.depends_on.dedup();
+    }
+
+    let name = match file.name {
+        Some(Scalar(name)) if name.trim().is_empty() => bail!("{origin}: `name:` is empty"),
+        Some(Scalar(name)) => Some(name.trim().to_string()),
+        None => None,
+    };
+    let pipeline = Pipeline {
+        name,
+        schedule: file.schedule,
+        steps,
+    };
+    validate(&pipeline).map_err(|err| anyhow!("{origin}: {err}"))?;
+    Ok(pipeline)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a workflow file: a map with `jobs:` and optionally `name`, `cmd_mode`, `dags`, `schedule`")]
+struct WorkflowFile {
+    /// JupyterFlow writes it; nothing depends on it.
+    #[serde(default, rename = "version")]
+    _version: IgnoredAny,
+    name: Option<Scalar>,
+    jobs: Option<Vec<Job>>,
+    cmd_mode: Option<CmdMode>,
+    dags: Option<Vec<Scalar>>,
+    schedule: Option<String>,
+}
+
+#[derive(Deserialize, PartialEq, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum CmdMode {
+    Exec,
+    Shell,
+}
+
+/// A `jobs:` entry: JupyterFlow's plain command string, or a map with per-job settings.
+enum Job {
+    Command(String),
+    Detailed(JobSpec),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JobSpec {
+    name: Option<Scalar>,
+    command: JobCommand,
+    image: Option<String>,
+    env: Option<BTreeMap<String, Scalar>>,
+    resources: Option<Resources>,
+}
+
+enum JobCommand {
+    Text(String),
+    Argv(Vec<String>),
+}
+
+/// Our own shape instead of `ResourceRequirements`: that one ignores unknown keys (a typo like
+/// `request:` would vanish) and wants quantities as strings (`cpu: 1` is what people write).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Resources {
+    requests: Option<BTreeMap<String, Scalar>>,
+    limits: Option<BTreeMap<String, Scalar>>,
+}
+
+/// A string, number or bool, kept as text: YAML makes `10`, `0.5` and `true` non-strings.
+struct Scalar(String);
+
+fn step_from_job(index: usize, job: Job, mode: CommandMode, source: &str, origin: &str) -> Result<Step> {
+    let default_name = format!("job-{}", index + 1);
+    let (name, text, command, overrides) = match job {
+        Job::Command(text) => {
+            let command = command_for(&text, mode).map_err(|err| {
+                anyhow!("{}job {}: {err}", located(origin, line_of_unique(source, text.trim())), index + 1)
+            })?;
+            (default_name, text.trim().to_string(), command, StepOverrides::default())
+        }
+        Job::Detailed(spec) => {
+            let name = match spec.name {
+                Some(Scalar(name)) => {
+                    check_job_name(&name).map_err(|err| {
+                        anyhow!("{}job {}: {err}", located(origin, line_of_unique(source, &name)), index + 1)
+                    })?;
+                    name
+                }
+                None => default_name,
+            };
+            let (text, command) = match spec.command {
+                JobCommand::Text(text) => {
+                    let command = command_for(&text, mode).map_err(|err| {
+                        anyhow!(
+                            "{}job {} ({name}): {err}",
+                            located(origin, line_of_unique(source, text.trim())),
+                            index + 1
+                        )
+                    })?;
+                    (text.trim().to_string(), command)
+                }
+                JobCommand::Argv(argv) => {
+                    ensure!(
+                        argv.first().is_some_and(|program| !program.trim().is_empty()),
+                        "{origin}: job {} ({name}): the command list is empty or starts with an empty program name",
+                        index + 1
+                    );
+                    let text = shell_words::join(&argv);
+                    let command = match mode {
+                        CommandMode::Exec => argv,
+                        CommandMode::Shell => vec!["/bin/sh".to_string(), "-c".to_string(), text.clone()],
+                    };
+                    (text, command)
+                }
+            };
+            let env = spec.env.unwrap_or_default().into_iter().map(|(key, Scalar(value))| (key, value)).collect();
+            let overrides = StepOverrides {
+                image: spec.image,
+                env,
+                resources: spec.resources.map(Resources::into_requirements),
+            };
+            (name, text, command, overrides)
+        }
+    };
+    Ok(Step {
+        name,
+        text,
+        command,
+        depends_on: Vec::new(),
+        overrides,
+    })
+}
+
+/// Step name rules, plus: no names that look like the numbers `dags` uses for positions.
+fn check_job_name(name: &str) -> Result<()> {
+    let is_number = !name.is_empty() && name.bytes().all(|byte| byte.is_ascii_digit());
+    ensure!(
+        !is_number,
+        "the name `{name}` is a number, which `dags` would read as a job position; \
+         give the job a name that starts with a letter"
+    );
+    check_step_name(name)
+}
+
+fn check_unique_names(steps: &[Step], origin: &str) -> Result<()> {
+    let mut first_use_of_name: HashMap<&str, usize> = HashMap::with_capacity(steps.len());
+    for (index, step) in steps.iter().enumerate() {
+        if let Some(first) = first_use_of_name.insert(&step.name, index) {
+            bail!(
+                "{origin}: jobs {} and {} are both named `{}`; job names must be unique \
+                 (a job without `name` is called job-N after its position N)",
+                first + 1,
+                index + 1,
+                step.name
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reads `a >> b >> [c, d]` into (before, after) pairs of step indices. A stage is one job
+/// reference or a flat `[...]` group of them; each stage runs after all of the previous one.
+fn parse_dag_entry(entry: &str, steps: &[Step]) -> Result<Vec<(usize, usize)>> {
+    let mut stages: Vec<Vec<usize>> = Vec::new();
+    for stage in entry.split(">>").map(str::trim) {
+        ensure!(!stage.is_empty(), "a `>>` has no job on one side; write edges like `1 >> 2`");
+        let references: Vec<&str> = match stage.strip_prefix('[') {
+            Some(group) => {
+                let members = group
+                    .strip_suffix(']')
+                    .ok_or_else(|| anyhow!("the group `{stage}` is not closed with `]`"))?;
+                ensure!(
+                    !members.contains(['[', ']']),
+                    "groups in `dags` list jobs and cannot be nested: `{stage}`"
+                );
+                members.split(',').map(str::trim).collect()
+            }
+            None => vec![stage],
+        };
+        let mut jobs = Vec::with_capacity(references.len());
+        for reference in references {
+            ensure!(!reference.is_empty(), "a job is missing in the group `{stage}`");
+            jobs.push(resolve_job(reference, steps)?);
+        }
+        stages.push(jobs);
+    }
+    ensure!(
+        stages.len() >= 2,
+        "there is no `>>`; an entry says which jobs run after which, e.g. `1 >> 2`"
+    );
+
+    let mut edges = Vec::new();
+    for pair in stages.windows(2) {
+        for &before in &pair[0] {
+            for &after in &pair[1] {
+                ensure!(before != after, "job {} cannot run after itself", describe_job(after, steps));
+                edges.push((before, after));
+            }
+        }
+    }
+    Ok(edges)
+}
+
+/// A reference is a 1-based job number (as in JupyterFlow) or a job name.
+fn resolve_job(reference: &str, steps: &[Step]) -> Result<usize> {
+    let job_count = steps.len();
+    let numbers = if job_count == 1 { "1".to_string() } else { format!("1..{job_count}") };
+    if reference.bytes().all(|byte| byte.is_ascii_digit()) {
+        let plural = if job_count == 1 { "" } else { "s" };
+        return match reference.parse::<usize>() {
+            Ok(number) if (1..=job_count).contains(&number) => Ok(number - 1),
+            _ => bail!("there is no job {reference}; the file has {job_count} job{plural} ({numbers})"),
+        };
+    }
+    if let Some(index) = steps.iter().position(|step| step.name == reference) {
+        return Ok(index);
+    }
+    let mut names: Vec<&str> = steps.iter().take(MAX_LISTED_NAMES).map(|step| step.name.as_str()).collect();
+    if job_count > MAX_LISTED_NAMES {
+        names.push("...");
+    }
+    bail!(
+        "there is no job named `{reference}`; the jobs are {}, or their numbers {numbers}",
+        names.join(", ")
+    )
+}
+
+fn describe_job(index: usize, steps: &[Step]) -> String {
+    let name = &steps[index].name;
+    if *name == format!("job-{}", index + 1) {
+        (index + 1).to_string()
+    } else {
+        format!("{} ({name})", index + 1)
+    }
+}
+
+/// YAML reads `- [1, 2] >> 3` as a list followed by garbage; say how to write it.
+fn hint_for_yaml_error(source: &str, line: Option<usize>) -> &'static str {
+    let line_text = line.and_then(|line| source.lines().nth(line.checked_sub(1)?)).unwrap_or("");
+    let entry = line_text.trim_start().strip_prefix('-').unwrap_or("").trim_start();
+    if entry.starts_with('[') && entry.contains(">>") {
+        " (a dags entry that starts with `[` must be quoted, e.g. - \"[1, 2] >> 3\")"
+    } else {
+        ""
+    }
+}
+
+/// The line that holds `needle`, if it occurs exactly once in `source` (else we cannot tell).
+fn line_of_unique(source: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return None;
+    }
+    let mut occurrences = source.match_indices(needle).map(|(offset, _)| offset);
+    let offset = occurrences.next()?;
+    if occurrences.next().is_some() {
+        return None;
+    }
+    Some(source[..offset].matches('\n').count() + 1)
+}
+
+/// `origin: line N: ` or `origin: `, the start of a message.
+fn located(origin: &str, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("{origin}: line {line}: "),
+        None => format!("{origin}: "),
+    }
+}
+
+impl Resources {
+    fn into_requirements(self) -> ResourceRequirements {
+        let quantities = |map: Option<BTreeMap<String, Scalar>>| {
+            map.map(|map| map.into_iter().map(|(resource, Scalar(amount))| (resource, Quantity(amount))).collect())
+        };
+        ResourceRequirements {
+            claims: None,
+            limits: quantities(self.limits),
+            requests: quantities(self.requests),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl Visitor<'_> for ScalarVisitor {
+    type Value = Scalar;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("a string, number or bool")
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<Scalar, E> {
+        Ok(Scalar(value.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, value: String) -> Result<Scalar, E> {
+        Ok(Scalar(value))
+    }
+
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Scalar, E> {
+        Ok(Scalar(value.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Scalar, E> {
+        Ok(Scalar(value.to_string()))
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Scalar, E> {
+        Ok(Scalar(value.to_string()))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Scalar, E> {
+        Ok(Scalar(value.to_string()))
+    }
+}
+
+impl<'de> Deserialize<'de> for Job {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct JobVisitor;
+
+        impl<'de> Visitor<'de> for JobVisitor {
+            type Value = Job;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a command string or a map with `command`")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Job, E> {
+                Ok(Job::Command(value.to_string()))
+            }
+
+            // `- true` and `- 42` are commands too, if odd ones.
+            fn visit_bool<E: de::Error>(self, value: bool) -> Result<Job, E> {
+                Ok(Job::Command(value.to_string()))
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Job, E> {
+                Ok(Job::Command(value.to_string()))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Job, E> {
+                Ok(Job::Command(value.to_string()))
+            }
+
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Job, E> {
+                Ok(Job::Command(value.to_string()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Job, A::Error> {
+                JobSpec::deserialize(MapAccessDeserializer::new(map)).map(Job::Detailed)
+            }
+        }
+
+        deserializer.deserialize_any(JobVisitor)
+    }
+}
+
+impl<'de> Deserialize<'de> for JobCommand {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct CommandVisitor;
+
+        impl<'de> Visitor<'de> for CommandVisitor {
+            type Value = JobCommand;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a command string or a list of arguments")
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<JobCommand, E> {
+                Ok(JobCommand::Text(value.to_string()))
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JobCommand, A::Error> {
+                let mut argv = Vec::new();
+                while let Some(Scalar(argument)) = seq.next_element()? {
+                    argv.push(argument);
+                }
+                Ok(JobCommand::Argv(argv))
+            }
+        }
+
+        deserializer.deserialize_any(CommandVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(text: &str) -> Pipeline {
+        match parse(text, "workflow.yaml", false) {
+            Ok(pipeline) => pipeline,
+            Err(err) => panic!("should parse, got: {err:#}\n{text}"),
+        }
+    }
+
+    fn error(text: &str) -> String {
+        match parse(text, "workflow.yaml", false) {
+            Ok(pipeline) => panic!("should fail, got {pipeline:?}\n{text}"),
+            Err(err) => format!("{err:#}"),
+        }
+    }
+
+    fn assert_error(text: &str, expected_parts: &[&str]) {
+        let message = error(text);
+        for part in expected_parts {
+            assert!(message.contains(part), "`{part}` not in: {message}");
+        }
+        assert!(message.starts_with("workflow.yaml: "), "{message}");
+    }
+
+    fn dependencies(pipeline: &Pipeline) -> Vec<Vec<usize>> {
+        pipeline.steps.iter().map(|step| step.depends_on.clone()).collect()
+    }
+
+    fn names(pipeline: &Pipeline) -> Vec<&str> {
+        pipeline.steps.iter().map(|step| step.name.as_str()).collect()
+    }
+
+    #[test]
+    fn jupyterflow_example() {
+        let pipeline = parsed(
+            "version: 1\nname: my-pipeline\njobs:\n- python job1.py\n- python job2.py foo\n- python job3.py\n\
+             cmd_mode: exec\ndags:\n- 1 >> 2\n- 1 >> 3\nschedule: \"*/2 * * * *\"\n",
+        );
+        assert_eq!(pipeline.name.as_deref(), Some("my-pipeline"));
+        assert_eq!(pipeline.schedule.as_deref(), Some("*/2 * * * *"));
+        assert_eq!(names(&pipeline), vec!["job-1", "job-2", "job-3"]);
+        assert_eq!(pipeline.steps[1].command, vec!["python", "job2.py", "foo"]);
+        assert_eq!(pipeline.steps[1].text, "python job2.py foo");
+        assert_eq!(dependencies(&pipeline), vec![vec![], vec![0], vec![0]]);
+        assert_eq!(pipeline.steps[0].overrides, StepOverrides::default());
+    }
+
+    #[test]
+    fn version_is_ignored_whatever_it_is() {
+        for version in ["1", "\"0.0.4\"", "null", "[1, 2]"] {
+            parsed(&format!("version: {version}\njobs: [a]\n"));
+        }
+    }
+
+    #[test]
+    fn without_dags_all_jobs_run_in_parallel() {
+        let pipeline = parsed("jobs:\n- a\n- b\n- c\n");
+        assert_eq!(dependencies(&pipeline), vec![Vec::<usize>::new(); 3]);
+        assert_eq!(pipeline.name, None);
+        assert_eq!(pipeline.schedule, None);
+        assert_eq!(dependencies(&parsed("jobs: [a, b]\ndags: []\n")), vec![Vec::<usize>::new(); 2]);
+    }
+
+    #[test]
+    fn exec_mode_uses_shell_quoting() {
+        let pipeline = parsed("jobs:\n- echo 'good bye'\n");
+        assert_eq!(pipeline.steps[0].command, vec!["echo", "good bye"]);
+    }
+
+    #[test]
+    fn shell_mode_from_file_or_flag() {
+        let pipeline = parsed("jobs:\n- echo hi | wc -c\ncmd_mode: shell\n");
+        assert_eq!(pipeline.steps[0].command, vec!["/bin/sh", "-c", "echo hi | wc -c"]);
+        let pipeline = parse("jobs:\n- echo hi > out\ncmd_mode: exec\n", "w.yaml", true).expect("forced shell");
+        assert_eq!(pipeline.steps[0].command, vec!["/bin/sh", "-c", "echo hi > out"]);
+    }
+
+    #[test]
+    fn chains_and_groups_in_one_entry() {
+        let pipeline = parsed("jobs: [a, b, c, d]\ndags:\n- 1 >> 2 >> 3\n- 3>>4\n");
+        assert_eq!(dependencies(&pipeline), vec![vec![], vec![0], vec![1], vec![2]]);
+        let pipeline = parsed("jobs: [a, b, c, d]\ndags:\n- 1 >> [2, 3] >> 4\n- \"[1,2] >> 4\"\n");
+        assert_eq!(dependencies(&pipeline), vec![vec![], vec![0], vec![0], vec![0, 1, 2]]);
+    }
+
+    #[test]
+    fn references_by_name_or_number() {
+        let pipeline = parsed(
+            "jobs:\n- {name: prep, command: python prep.py}\n- python other.py\n- name: train\n  command: python train.py\n\
+             dags:\n- prep >> train\n- job-2 >> 3\n",
+        );
+        assert_eq!(names(&pipeline), vec!["prep", "job-2", "train"]);
+        assert_eq!(dependencies(&pipeline), vec![vec![], vec![], vec![0, 1]]);
+    }
+
+    #[test]
+    fn job_as_map_with_settings() {
+        let pipeline = parsed(
+            "jobs:\n- name: train\n  command: python train.py --lr 0.1\n  image: pytorch/pytorch:2.4.0\n\
+             \x20 env: {EPOCHS: 10, RATE: 0.5, DEBUG: true, MODE: fast}\n\
+             \x20 resources:\n    requests: {cpu: 1, memory: 2Gi}\n    limits: {nvidia.com/gpu: 1}\n\
+             - command: python eval.py\n",
+        );
+        let train = &pipeline.steps[0];
+        assert_eq!(train.name, "train");
+        assert_eq!(train.command, vec!["python", "train.py", "--lr", "0.1"]);
+        assert_eq!(train.overrides.image.as_deref(), Some("pytorch/pytorch:2.4.0"));
+        let env: Vec<(&str, &str)> = train.overrides.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        assert_eq!(env, vec![("DEBUG", "true"), ("EPOCHS", "10"), ("MODE", "fast"), ("RATE", "0.5")]);
+        let resources = train.overrides.resources.as_ref().expect("resources");
+        let requests = resources.requests.as_ref().expect("requests");
+        assert_eq!(requests["cpu"], Quantity("1".to_string()));
+        assert_eq!(requests["memory"], Quantity("2Gi".to_string()));
+        assert_eq!(resources.limits.as_ref().expect("limits")["nvidia.com/gpu"], Quantity("1".to_string()));
+        assert_eq!(resources.claims, None);
+        assert_eq!(pipeline.steps[1].name, "job-2");
+        assert_eq!(pipeline.steps[1].overrides, StepOverrides::default());
+    }
+
+    #[test]
+    fn command_list_is_exact_argv() {
+        let text = "jobs:\n- command: [python, train.py, --msg, \"a b\", 0.1]\n";
+        let pipeline = parsed(text);
+        assert_eq!(pipeline.steps[0].command, vec!["python", "train.py", "--msg", "a b", "0.1"]);
+        assert_eq!(pipeline.steps[0].text, "python train.py --msg 'a b' 0.1");
+        let pipeline = parse(text, "w.yaml", true).expect("list in shell mode");
+        assert_eq!(pipeline.steps[0].command, vec!["/bin/sh", "-c", "python train.py --msg 'a b' 0.1"]);
+    }
+
+    #[test]
+    fn odd_scalar_jobs_are_commands() {
+        assert_eq!(parsed("jobs: [true]\n").steps[0].command, vec!["true"]);
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        assert_error(
+            "jobs: [a]\ndag:\n- 1 >> 2\n",
+            &["unknown field `dag`", "`jobs`", "`dags`", "`cmd_mode`", "`schedule`", "line 2"],
+        );
+    }
+
+    #[test]
+    fn unknown_job_key() {
+        assert_error(
+            "jobs:\n- name: a\n  command: a\n  img: x\n",
+            &["unknown field `img`", "`image`", "`env`", "`resources`", "line 4"],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  resources: {request: {cpu: 1}}\n",
+            &["unknown field `request`", "`requests`", "line 3"],
+        );
+    }
+
+    #[test]
+    fn unquoted_group_at_entry_start_gets_a_hint() {
+        assert_error(
+            "jobs: [a, b, c]\ndags:\n- [1, 2] >> 3\n",
+            &["line 3 column", "must be quoted, e.g. - \"[1, 2] >> 3\""],
+        );
+        assert!(!error("jobs: [a\n").contains("must be quoted"));
+    }
+
+    #[test]
+    fn wrong_types() {
+        assert_error("jobs: python a.py\n", &["invalid type", "line 1"]);
+        assert_error("jobs:\n- a\n-\n", &["a command string or a map with `command`", "line 3"]);
+        assert_error("jobs:\n- command: {x: 1}\n", &["a command string or a list of arguments", "line 2"]);
+        assert_error("jobs:\n- command: a\n  env: {KEY: [1]}\n", &["a string, number or bool", "line 3"]);
+        assert_error("jobs:\n- command: a\n  env: {KEY: }\n", &["a string, number or bool"]);
+        assert_error("- a\n- b\n", &["a workflow file: a map with `jobs:`"]);
+        assert_error("jobs:\n- command: a\n  image: [x]\n", &["invalid type", "line 3"]);
+    }
+
+    #[test]
+    fn bad_cmd_mode() {
+        assert_error("jobs: [a]\ncmd_mode: bash\n", &["unknown variant `bash`", "`exec` or `shell`", "line 2"]);
+    }
+
+    #[test]
+    fn invalid_yaml_has_line_and_column() {
+        assert_error("jobs:\n- a\n  - b: [\n", &["line 3 column"]);
+        assert_error("jobs: [a\n", &["line"]);
+    }
+
+    #[test]
+    fn empty_or_missing_jobs() {
+        assert_error(" \n", &["the file is empty"]);
+        assert_error("name: x\n", &["there is no `jobs:` list"]);
+        assert_error("jobs:\n", &["there is no `jobs:` list"]);
+        assert_error("jobs: []\n", &["`jobs:` is empty"]);
+    }
+
+    #[test]
+    fn empty_commands() {
+        assert_eq!(
+            error("jobs:\n- a\n- \"  \"\n"),
+            "workflow.yaml: job 2: the command is empty"
+        );
+        assert_error("jobs:\n- name: x\n  command: ''\n", &["job 1 (x): the command is empty"]);
+        assert_error("jobs:\n- command: []\n", &["job 1 (job-1): the command list is empty"]);
+        assert_error("jobs:\n- command: ['', a]\n", &["starts with an empty program name"]);
+        assert_error("jobs:\n- a\n- echo 'oops\n", &["line 3: job 2: unbalanced quotes in `echo 'oops`"]);
+    }
+
+    #[test]
+    fn unknown_job_number() {
+        assert_eq!(
+            error("jobs: [a, b, c]\ndags:\n- 1 >> 2\n- 1 >> 5\n"),
+            "workflow.yaml: line 4: dags entry 2 (\"1 >> 5\"): there is no job 5; the file has 3 jobs (1..3)"
+        );
+        assert_error("jobs: [a]\ndags: [1 >> 0]\n", &["there is no job 0; the file has 1 job (1)"]);
+        assert_error(
+            "jobs: [a, b]\ndags: [1 >> 99999999999999999999999]\n",
+            &["there is no job 99999999999999999999999"],
+        );
+    }
+
+    #[test]
+    fn unknown_job_name() {
+        assert_error(
+            "jobs:\n- {name: prep, command: a}\n- b\ndags:\n- prep >> trian\n",
+            &["line 5: dags entry 1 (\"prep >> trian\"): there is no job named `trian`; the jobs are prep, job-2, or their numbers 1..2"],
+        );
+    }
+
+    #[test]
+    fn line_is_left_out_when_the_entry_is_ambiguous() {
+        assert_eq!(
+            error("jobs: [a, b]\ndags:\n- 1 >> 3\n- 1 >> 3\n"),
+            "workflow.yaml: dags entry 1 (\"1 >> 3\"): there is no job 3; the file has 2 jobs (1..2)"
+        );
+    }
+
+    #[test]
+    fn malformed_dag_entries() {
+        assert_error("jobs: [a, b]\ndags: [\"1\"]\n", &["dags entry 1 (\"1\"): there is no `>>`"]);
+        assert_error("jobs: [a, b]\ndags: [1 >>]\n", &["a `>>` has no job on one side"]);
+        assert_error("jobs: [a, b]\ndags: [1 >> [2]]\n", &["line 2 column"]);
+        assert_error("jobs: [a, b]\ndags: [\"1 >> [2\"]\n", &["the group `[2` is not closed"]);
+        assert_error("jobs: [a, b]\ndags: [\"1 >> [2,]\"]\n", &["a job is missing in the group `[2,]`"]);
+        assert_error("jobs: [a, b, c]\ndags: [\"1 >> [2, [3]]\"]\n", &["cannot be nested"]);
+        assert_error("jobs: [a, b]\ndags: [2 >> 2]\n", &["job 2 cannot run after itself"]);
+        assert_error(
+            "jobs: [a, {name: b, command: b}]\ndags: [\"[1, b] >> b\"]\n",
+            &["job 2 (b) cannot run after itself"],
+        );
+    }
+
+    #[test]
+    fn duplicate_job_names() {
+        assert_error(
+            "jobs:\n- {name: train, command: a}\n- {name: train, command: b}\n",
+            &["jobs 1 and 2 are both named `train`"],
+        );
+        assert_error("jobs:\n- a\n- {name: job-1, command: b}\n", &["jobs 1 and 2 are both named `job-1`", "job-N"]);
+    }
+
+    #[test]
+    fn invalid_job_names() {
+        assert_error(
+            "jobs:\n- {name: \"2\", command: a}\n",
+            &["line 2: job 1: the name `2` is a number", "starts with a letter"],
+        );
+        assert_error("jobs:\n- {name: 7, command: a}\n", &["the name `7` is a number"]);
+        assert_error("jobs:\n- {name: Train, command: a}\n", &["job 1: step name `Train` has uppercase letters"]);
+        assert_error("jobs:\n- {name: my_job, command: a}\n", &["contains `_`"]);
+        assert_error("jobs:\n- {name: 2nd, command: a}\n", &["must start with a lowercase letter"]);
+    }
+
+    #[test]
+    fn cycles_are_reported_with_their_steps() {
+        assert_eq!(
+            error("jobs: [a, b, c]\ndags:\n- 1 >> 2 >> 3\n- 3 >> 2\n"),
+            "workflow.yaml: the steps depend on each other in a cycle: job-2 >> job-3 >> job-2; \
+             a pipeline must run from start to end"
+        );
+    }
+
+    #[test]
+    fn empty_name_is_rejected() {
+        assert_error("name: ''\njobs: [a]\n", &["`name:` is empty"]);
+        assert_eq!(parsed("name: 2024\njobs: [a]\n").name.as_deref(), Some("2024"));
+    }
+
+    #[test]
+    fn step_limit_applies_to_files() {
+        let jobs = |count: usize| format!("jobs:\n{}", "- a\n".repeat(count));
+        assert_eq!(parsed(&jobs(MAX_STEPS_FOR_TEST)).steps.len(), MAX_STEPS_FOR_TEST);
+        assert_error(&jobs(MAX_STEPS_FOR_TEST + 1), &["200 steps, but at most 199"]);
+    }
+
+    const MAX_STEPS_FOR_TEST: usize = crate::pipeline::MAX_STEPS;
+}

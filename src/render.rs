@@ -1,0 +1,761 @@
+//! Pod + pipeline + settings -> an Argo Workflow (or CronWorkflow). No I/O, deterministic:
+//! the same inputs give the same manifest, byte for byte.
+//!
+//! Each copy/drop rule of the notebook pod is one function below, with its own unit test.
+//! Why a field is dropped is said in `--explain` (the `Note`s collected here).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use anyhow::{bail, ensure, Context, Result};
+use k8s_openapi::api::core::v1::{
+    Container, EnvVar, LocalObjectReference, Pod, PodSecurityContext, ResourceRequirements,
+    SecurityContext, Toleration, Volume, VolumeMount,
+};
+use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::argo::{
+    CronWorkflow, CronWorkflowSpec, DagTask, DagTemplate, Manifest, PodMetadata, Template,
+    Workflow, WorkflowSpec, API_VERSION, CRON_WORKFLOW_KIND, WORKFLOW_KIND,
+};
+use crate::config::Settings;
+use crate::names;
+use crate::pipeline::{Pipeline, Step};
+
+/// The DAG template that runs the steps; no step may have this name.
+pub const ENTRYPOINT: &str = "pipeline";
+/// The container name inside each step template (Argo calls its main container `main`).
+const STEP_CONTAINER: &str = "main";
+pub const MANAGED_BY_LABEL: &str = "app.kubernetes.io/managed-by";
+pub const MANAGED_BY: &str = "kubectl-jupyterflow";
+pub const SOURCE_POD_LABEL: &str = "kubectl-jupyterflow/source-pod";
+const ISTIO_INJECT: &str = "sidecar.istio.io/inject";
+const GPU_RESOURCE: &str = "nvidia.com/gpu";
+const SERVICE_ACCOUNT_MOUNT: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
+/// Argo's executor uses these volume names and mount paths itself.
+const ARGO_RESERVED_VOLUMES: [&str; 2] = ["var-run-argo", "tmp-dir-argo"];
+const ARGO_RESERVED_PATHS: [&str; 2] = ["/var/run/argo", "/argo/staging"];
+/// Env names that carry the hub's API token or KubeSpawner's sizing of the notebook.
+const DROPPED_ENV_PREFIXES: [&str; 4] = ["JUPYTERHUB_", "JPY_", "MEM_", "CPU_"];
+
+/// What happened to one field, for `--explain`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub action: Action,
+    pub field: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Copy,
+    Drop,
+    Override,
+    Add,
+}
+
+impl std::fmt::Display for Note {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let action = match self.action {
+            Action::Copy => "copy",
+            Action::Drop => "drop",
+            Action::Override => "override",
+            Action::Add => "add",
+        };
+        write!(f, "{action:<8} {}: {}", self.field, self.detail)
+    }
+}
+
+/// Notes and warnings collected while rendering.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub notes: Vec<Note>,
+    /// Things the user should know even without `--explain`.
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    fn note(&mut self, action: Action, field: impl Into<String>, detail: impl Into<String>) {
+        self.notes.push(Note { action, field: field.into(), detail: detail.into() });
+    }
+}
+
+/// Everything `render` works from.
+pub struct RenderInput<'a> {
+    pub pod: &'a Pod,
+    /// The notebook container of `pod` (see `source::select_container`).
+    pub container: &'a Container,
+    pub pipeline: &'a Pipeline,
+    pub settings: &'a Settings,
+    /// Absolute working directory of the steps.
+    pub workdir: &'a str,
+}
+
+pub struct Rendered {
+    pub manifest: Manifest,
+    pub report: Report,
+}
+
+pub fn render(input: &RenderInput) -> Result<Rendered> {
+    let mut report = Report::default();
+    let RenderInput { pod, container, pipeline, settings, workdir } = *input;
+    let pod_spec = pod.spec.clone().unwrap_or_default();
+    let pod_name = pod.metadata.name.clone().unwrap_or_default();
+
+    ensure!(
+        !pipeline.steps.iter().any(|s| s.name == ENTRYPOINT),
+        "a job is named {ENTRYPOINT:?}, which is the name of the pipeline's own DAG template; rename the job"
+    );
+
+    let image = choose_image(pod, container, settings, &mut report)?;
+    let image_pull_policy = copy_image_pull_policy(container, settings, &mut report);
+    let env = merge_env(copy_env(container, &mut report), settings, &mut report);
+    let (volumes, mounts) = copy_volumes_mounted_by(pod, container, &mut report)?;
+    let (volumes, mounts) = add_extra_volumes(volumes, mounts, settings, &mut report)?;
+    check_workdir_is_mounted(workdir, &mounts)?;
+    report.note(Action::Add, "workingDir", workdir.to_string());
+    let resources = step_resources(container, settings, &mut report);
+    let security_context = container_security_context(container, settings, &mut report);
+    if container.env_from.as_ref().is_some_and(|e| !e.is_empty()) {
+        report.note(Action::Copy, "envFrom", "ConfigMap/Secret references, as references");
+    }
+    note_dropped_container_fields(pod, container, &mut report);
+
+    warn_about_argo_expressions(&env, pipeline, &mut report);
+
+    let base_container = Container {
+        name: STEP_CONTAINER.to_string(),
+        image: Some(image),
+        image_pull_policy,
+        working_dir: Some(workdir.to_string()),
+        env: None,
+        env_from: container.env_from.clone().filter(|e| !e.is_empty()),
+        resources: None,
+        security_context,
+        volume_mounts: (!mounts.is_empty()).then_some(mounts),
+        ..Container::default()
+    };
+
+    let mut templates = Vec::with_capacity(pipeline.steps.len() + 1);
+    templates.push(Template {
+        name: ENTRYPOINT.to_string(),
+        dag: Some(DagTemplate { tasks: dag_tasks(pipeline) }),
+        container: None,
+    });
+    for step in &pipeline.steps {
+        templates.push(Template {
+            name: step.name.clone(),
+            dag: None,
+            container: Some(step_container(&base_container, &env, &resources, step, &mut report)),
+        });
+    }
+
+    let spec = WorkflowSpec {
+        entrypoint: ENTRYPOINT.to_string(),
+        templates,
+        service_account_name: choose_service_account(&pod_spec, settings, &mut report),
+        image_pull_secrets: copy_image_pull_secrets(&pod_spec, settings, &mut report),
+        security_context: copy_pod_security_context(&pod_spec, &mut report),
+        node_selector: merge_node_selector(&pod_spec, settings, &mut report),
+        tolerations: copy_user_tolerations(&pod_spec, &mut report),
+        affinity: copy_affinity(&pod_spec, &mut report),
+        volumes,
+        pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
+    };
+    note_dropped_pod_fields(pod, &mut report);
+
+    let schedule = settings.schedule.clone().or_else(|| pipeline.schedule.clone());
+    let prefix_max = if schedule.is_some() {
+        names::CRON_WORKFLOW_PREFIX_MAX
+    } else {
+        names::WORKFLOW_PREFIX_MAX
+    };
+    let (raw_name, name_origin) = match (&settings.name, &pipeline.name) {
+        (Some(name), _) => (name.as_str(), "--name"),
+        (None, Some(name)) => (name.as_str(), "the workflow file's name"),
+        (None, None) if !pod_name.is_empty() => (pod_name.as_str(), "the pod name"),
+        (None, None) => ("jupyterflow", "default"),
+    };
+    let generate_name = names::generate_name_prefix(raw_name, prefix_max, name_origin)?;
+    report.note(Action::Add, "metadata.generateName", format!("{generate_name} (from {name_origin})"));
+    let metadata = ObjectMeta {
+        generate_name: Some(generate_name),
+        namespace: pod.metadata.namespace.clone(),
+        labels: Some(workflow_labels(&pod_name)),
+        ..ObjectMeta::default()
+    };
+
+    let manifest = match schedule {
+        None => Manifest::Workflow(Workflow {
+            api_version: API_VERSION.to_string(),
+            kind: WORKFLOW_KIND.to_string(),
+            metadata,
+            spec,
+        }),
+        Some(schedule) => {
+            check_cron_schedule(&schedule)?;
+            let (schedules, legacy) = if settings.legacy_schedule {
+                (Vec::new(), Some(schedule))
+            } else {
+                (vec![schedule], None)
+            };
+            Manifest::CronWorkflow(CronWorkflow {
+                api_version: API_VERSION.to_string(),
+                kind: CRON_WORKFLOW_KIND.to_string(),
+                metadata,
+                spec: CronWorkflowSpec {
+                    schedules,
+                    schedule: legacy,
+                    timezone: settings.timezone.clone(),
+                    concurrency_policy: None,
+                    workflow_spec: spec,
+                },
+            })
+        }
+    };
+    Ok(Rendered { manifest, report })
+}
+
+/// `job-1 >> job-2` becomes task `job-2` with `dependencies: [job-1]`.
+fn dag_tasks(pipeline: &Pipeline) -> Vec<DagTask> {
+    pipeline
+        .steps
+        .iter()
+        .map(|step| DagTask {
+            name: step.name.clone(),
+            template: step.name.clone(),
+            dependencies: step
+                .depends_on
+                .iter()
+                .filter_map(|&i| pipeline.steps.get(i).map(|s| s.name.clone()))
+                .collect(),
+        })
+        .collect()
+}
+
+/// The step's container: the shared parts plus its command and its own overrides.
+fn step_container(
+    base: &Container,
+    env: &[EnvVar],
+    resources: &ResourceRequirements,
+    step: &Step,
+    report: &mut Report,
+) -> Container {
+    let mut container = base.clone();
+    container.command = Some(step.command.clone());
+    let overrides = &step.overrides;
+    if let Some(image) = &overrides.image {
+        report.note(Action::Override, format!("{}.image", step.name), format!("{image} (workflow file)"));
+        container.image = Some(image.clone());
+    }
+    let mut env = env.to_vec();
+    for (name, value) in &overrides.env {
+        report.note(Action::Override, format!("{}.env {name}", step.name), "workflow file");
+        set_env(&mut env, EnvVar { name: name.clone(), value: Some(value.clone()), value_from: None });
+    }
+    container.env = (!env.is_empty()).then_some(env);
+    let resources = match &overrides.resources {
+        Some(own) => {
+            report.note(Action::Override, format!("{}.resources", step.name), "workflow file");
+            own.clone()
+        }
+        None => resources.clone(),
+    };
+    container.resources = resources_or_none(resources);
+    container
+}
+
+fn resources_or_none(resources: ResourceRequirements) -> Option<ResourceRequirements> {
+    let empty = |m: &Option<BTreeMap<String, Quantity>>| m.as_ref().is_none_or(|m| m.is_empty());
+    if empty(&resources.requests) && empty(&resources.limits) && resources.claims.is_none() {
+        None
+    } else {
+        Some(resources)
+    }
+}
+
+/// Image: `--image`/config > `--pin-image` (the digest the notebook runs) > the pod's tag.
+fn choose_image(pod: &Pod, container: &Container, settings: &Settings, report: &mut Report) -> Result<String> {
+    if let Some(image) = &settings.image {
+        report.note(Action::Override, "image", format!("{} ({})", image.value, image.origin));
+        return Ok(image.value.clone());
+    }
+    let tagged = container.image.clone().filter(|i| !i.is_empty()).with_context(|| {
+        format!("container {:?} of the pod has no image; pass --image", container.name)
+    })?;
+    if settings.pin_image {
+        let pinned = pinned_image(pod, &container.name)?;
+        report.note(Action::Override, "image", format!("{pinned} (--pin-image; the notebook runs {tagged})"));
+        return Ok(pinned);
+    }
+    report.note(Action::Copy, "image", format!("{tagged} (container {})", container.name));
+    Ok(tagged)
+}
+
+/// `status.containerStatuses[].imageID` as `repo@sha256:...`, without a runtime prefix.
+fn pinned_image(pod: &Pod, container_name: &str) -> Result<String> {
+    let image_id = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.as_ref())
+        .and_then(|statuses| statuses.iter().find(|s| s.name == container_name))
+        .map(|s| s.image_id.clone())
+        .filter(|id| !id.is_empty())
+        .with_context(|| {
+            format!(
+                "--pin-image: the pod has no status.containerStatuses imageID for container \
+                 {container_name:?} (is it running? a pod file saved with `kubectl get pod -o yaml` has it)"
+            )
+        })?;
+    let image = image_id
+        .strip_prefix("docker-pullable://")
+        .or_else(|| image_id.strip_prefix("docker://"))
+        .unwrap_or(&image_id);
+    ensure!(
+        image.contains("@sha256:"),
+        "--pin-image: the pod's imageID {image_id:?} is not a pullable digest (repo@sha256:...); \
+         pass --image REPO@sha256:DIGEST instead"
+    );
+    Ok(image.to_string())
+}
+
+fn copy_image_pull_policy(container: &Container, settings: &Settings, report: &mut Report) -> Option<String> {
+    if let Some(policy) = &settings.image_pull_policy {
+        report.note(Action::Override, "imagePullPolicy", format!("{} ({})", policy.value, policy.origin));
+        return Some(policy.value.clone());
+    }
+    if let Some(policy) = &container.image_pull_policy {
+        report.note(Action::Copy, "imagePullPolicy", policy.clone());
+    }
+    container.image_pull_policy.clone()
+}
+
+/// Why an env var of the notebook must not reach the workflow, if it must not.
+fn env_drop_reason(name: &str) -> Option<&'static str> {
+    if name.starts_with("JUPYTERHUB_") || name.starts_with("JPY_") {
+        if name.contains("TOKEN") || name.contains("SECRET") {
+            return Some("hub API token: anyone who can read workflows could read it, and the hub revokes it when the server stops");
+        }
+        return Some("JupyterHub's own setting for the notebook server, meaningless in a step");
+    }
+    if DROPPED_ENV_PREFIXES.iter().any(|p| name.starts_with(p)) {
+        return Some("KubeSpawner's sizing of the notebook, not of the steps");
+    }
+    None
+}
+
+/// Env of the notebook: literals and references (fieldRef, secretKeyRef, configMapKeyRef)
+/// kept as they are, hub tokens and sizing dropped.
+fn copy_env(container: &Container, report: &mut Report) -> Vec<EnvVar> {
+    let mut kept = Vec::new();
+    for var in container.env.iter().flatten() {
+        if let Some(reason) = env_drop_reason(&var.name) {
+            report.note(Action::Drop, format!("env {}", var.name), reason);
+            continue;
+        }
+        let how = if var.value_from.is_some() { "reference kept as a reference" } else { "value" };
+        report.note(Action::Copy, format!("env {}", var.name), how);
+        kept.push(var.clone());
+    }
+    kept
+}
+
+/// Replaces the entry of the same name, or appends.
+fn set_env(env: &mut Vec<EnvVar>, var: EnvVar) {
+    match env.iter_mut().find(|e| e.name == var.name) {
+        Some(existing) => *existing = var,
+        None => env.push(var),
+    }
+}
+
+fn merge_env(mut env: Vec<EnvVar>, settings: &Settings, report: &mut Report) -> Vec<EnvVar> {
+    for var in &settings.env {
+        let replaces = env.iter().any(|e| e.name == var.value.name);
+        let action = if replaces { Action::Override } else { Action::Add };
+        report.note(action, format!("env {}", var.value.name), var.origin);
+        set_env(&mut env, var.value.clone());
+    }
+    env
+}
+
+/// The projected token volume the API server adds for a service account.
+fn is_service_account_token(volume: &Volume) -> bool {
+    volume.projected.as_ref().is_some_and(|p| {
+        p.sources.iter().flatten().any(|s| s.service_account_token.is_some())
+    }) || volume.name.starts_with("kube-api-access-")
+}
+
+/// Why a volume of the notebook must not reach the steps, if it must not.
+fn volume_drop_reason(volume: &Volume, mount: &VolumeMount) -> Option<&'static str> {
+    if is_service_account_token(volume) || mount.mount_path.trim_end_matches('/') == SERVICE_ACCOUNT_MOUNT {
+        return Some("service-account token; Argo mounts the steps' own token when they need one");
+    }
+    if volume.name == "jupyterhub-internal-certs" {
+        return Some("JupyterHub's internal TLS certificates, for the notebook server only");
+    }
+    if ARGO_RESERVED_VOLUMES.contains(&volume.name.as_str()) {
+        return Some("the name is reserved by Argo's executor");
+    }
+    if ARGO_RESERVED_PATHS.iter().any(|p| mount.mount_path.trim_end_matches('/') == *p) {
+        return Some("the mount path is reserved by Argo's executor");
+    }
+    None
+}
+
+/// The volumes the notebook container mounts, with exactly its mounts (subPath, readOnly,
+/// mountPath), so paths in the steps are the paths in the notebook.
+fn copy_volumes_mounted_by(pod: &Pod, container: &Container, report: &mut Report) -> Result<(Vec<Volume>, Vec<VolumeMount>)> {
+    let pod_volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
+    let mut volumes: Vec<Volume> = Vec::new();
+    let mut mounts = Vec::new();
+    for mount in container.volume_mounts.iter().flatten() {
+        let Some(volume) = pod_volumes.and_then(|v| v.iter().find(|v| v.name == mount.name)) else {
+            report.note(Action::Drop, format!("volumeMount {}", mount.mount_path), format!("volume {:?} is not in the pod", mount.name));
+            continue;
+        };
+        if let Some(reason) = volume_drop_reason(volume, mount) {
+            report.note(Action::Drop, format!("volume {} at {}", volume.name, mount.mount_path), reason);
+            continue;
+        }
+        let sub = mount.sub_path.as_deref().map(|s| format!(" subPath {s}")).unwrap_or_default();
+        let ro = if mount.read_only == Some(true) { " read-only" } else { "" };
+        report.note(Action::Copy, format!("volume {} at {}", volume.name, mount.mount_path), format!("{}{sub}{ro}", describe_volume(volume)));
+        if !volumes.iter().any(|v| v.name == volume.name) {
+            volumes.push(volume.clone());
+        }
+        mounts.push(mount.clone());
+    }
+    for volume in pod_volumes.into_iter().flatten() {
+        if !volumes.iter().any(|v| v.name == volume.name)
+            && !container.volume_mounts.iter().flatten().any(|m| m.name == volume.name)
+        {
+            report.note(Action::Drop, format!("volume {}", volume.name), "not mounted by the notebook container");
+        }
+    }
+    Ok((volumes, mounts))
+}
+
+fn describe_volume(volume: &Volume) -> String {
+    if let Some(pvc) = &volume.persistent_volume_claim {
+        format!("PVC {}", pvc.claim_name)
+    } else if let Some(nfs) = &volume.nfs {
+        format!("NFS {}:{}", nfs.server, nfs.path)
+    } else if volume.empty_dir.is_some() {
+        "emptyDir (each step gets its own, empty)".to_string()
+    } else if let Some(cm) = &volume.config_map {
+        format!("ConfigMap {}", cm.name)
+    } else if let Some(secret) = &volume.secret {
+        format!("Secret {} (by reference)", secret.secret_name.as_deref().unwrap_or("?"))
+    } else {
+        "volume".to_string()
+    }
+}
+
+/// The config file's `volumes` and `volumeMounts`, added after the pod's.
+fn add_extra_volumes(
+    mut volumes: Vec<Volume>,
+    mut mounts: Vec<VolumeMount>,
+    settings: &Settings,
+    report: &mut Report,
+) -> Result<(Vec<Volume>, Vec<VolumeMount>)> {
+    for volume in &settings.extra_volumes {
+        report.note(Action::Add, format!("volume {}", volume.name), format!("{} (config file)", describe_volume(volume)));
+        match volumes.iter_mut().find(|v| v.name == volume.name) {
+            Some(existing) => *existing = volume.clone(),
+            None => volumes.push(volume.clone()),
+        }
+    }
+    for mount in &settings.extra_volume_mounts {
+        ensure!(
+            volumes.iter().any(|v| v.name == mount.name),
+            "config file: volumeMount {:?} at {} names no volume; add it under spec.volumes",
+            mount.name,
+            mount.mount_path
+        );
+        report.note(Action::Add, format!("volumeMount {}", mount.mount_path), format!("volume {} (config file)", mount.name));
+        mounts.retain(|m| m.mount_path != mount.mount_path);
+        mounts.push(mount.clone());
+    }
+    Ok((volumes, mounts))
+}
+
+/// The steps only see the copied mounts: a working directory elsewhere holds none of the files.
+fn check_workdir_is_mounted(workdir: &str, mounts: &[VolumeMount]) -> Result<()> {
+    ensure!(
+        workdir.starts_with('/'),
+        "working directory {workdir:?} is not an absolute path; pass --workdir /path/inside/the/notebook"
+    );
+    let under = |mount: &VolumeMount| {
+        let path = mount.mount_path.trim_end_matches('/');
+        path.is_empty() || workdir == path || workdir.strip_prefix(path).is_some_and(|rest| rest.starts_with('/'))
+    };
+    if mounts.iter().any(under) {
+        return Ok(());
+    }
+    let paths: Vec<&str> = mounts.iter().map(|m| m.mount_path.as_str()).collect();
+    if paths.is_empty() {
+        bail!(
+            "working directory {workdir} is on no volume: the notebook mounts no volume the steps \
+             can get, so they would not see your files; put the code in the image or add a volume \
+             in the config file"
+        );
+    }
+    bail!(
+        "working directory {workdir} is not under a volume the steps get (they will have: {}); \
+         run from there or pass --workdir DIR under one of them",
+        paths.join(", ")
+    )
+}
+
+/// CPU and memory of the notebook as step defaults; GPUs and other extended resources dropped
+/// (a parallel DAG would multiply them). Config file > pod; `--cpu`/`--memory`/`--gpu` on top.
+fn step_resources(container: &Container, settings: &Settings, report: &mut Report) -> ResourceRequirements {
+    let mut resources = match &settings.resources {
+        Some(config) => {
+            report.note(Action::Override, "resources", "config file");
+            config.clone()
+        }
+        None => copy_cpu_memory(container.resources.as_ref(), report),
+    };
+    for (name, value) in [("cpu", &settings.cpu), ("memory", &settings.memory)] {
+        if let Some(quantity) = value {
+            report.note(Action::Override, format!("resources {name}"), format!("{} (--{name}: request and limit)", quantity.0));
+            resources.requests.get_or_insert_with(BTreeMap::new).insert(name.to_string(), quantity.clone());
+            resources.limits.get_or_insert_with(BTreeMap::new).insert(name.to_string(), quantity.clone());
+        }
+    }
+    if let Some(gpus) = settings.gpu.filter(|&n| n > 0) {
+        report.note(Action::Add, format!("resources {GPU_RESOURCE}"), format!("{gpus} per step (--gpu)"));
+        resources.limits.get_or_insert_with(BTreeMap::new).insert(GPU_RESOURCE.to_string(), Quantity(gpus.to_string()));
+    }
+    resources
+}
+
+fn copy_cpu_memory(resources: Option<&ResourceRequirements>, report: &mut Report) -> ResourceRequirements {
+    let mut copied = ResourceRequirements::default();
+    let Some(resources) = resources else {
+        return copied;
+    };
+    for (kind, source, target) in [
+        ("requests", &resources.requests, &mut copied.requests),
+        ("limits", &resources.limits, &mut copied.limits),
+    ] {
+        for (name, quantity) in source.iter().flatten() {
+            if name == "cpu" || name == "memory" {
+                report.note(Action::Copy, format!("resources.{kind}.{name}"), quantity.0.clone());
+                target.get_or_insert_with(BTreeMap::new).insert(name.clone(), quantity.clone());
+            } else {
+                let why = if name.contains("gpu") {
+                    "GPUs are not copied (every parallel step would hold one); ask with --gpu N"
+                } else {
+                    "only CPU and memory are copied; set others per job in a workflow file"
+                };
+                report.note(Action::Drop, format!("resources.{kind}.{name}"), why);
+            }
+        }
+    }
+    if resources.claims.as_ref().is_some_and(|c| !c.is_empty()) {
+        report.note(Action::Drop, "resources.claims", "resource claims belong to the notebook pod");
+    }
+    copied
+}
+
+fn container_security_context(container: &Container, settings: &Settings, report: &mut Report) -> Option<SecurityContext> {
+    let mut context = container.security_context.clone();
+    if context.is_some() {
+        report.note(Action::Copy, "securityContext (container)", "as the notebook's");
+    }
+    for (field, value) in [("runAsUser", settings.run_as_user), ("runAsGroup", settings.run_as_group)] {
+        if let Some(id) = value {
+            report.note(Action::Override, format!("securityContext.{field}"), format!("{id} (config file)"));
+            let context = context.get_or_insert_with(SecurityContext::default);
+            match field {
+                "runAsUser" => context.run_as_user = Some(id),
+                _ => context.run_as_group = Some(id),
+            }
+        }
+    }
+    context
+}
+
+fn choose_service_account(spec: &k8s_openapi::api::core::v1::PodSpec, settings: &Settings, report: &mut Report) -> Option<String> {
+    if let Some(account) = &settings.service_account {
+        report.note(Action::Override, "serviceAccountName", format!("{} ({})", account.value, account.origin));
+        return Some(account.value.clone());
+    }
+    #[allow(deprecated)]
+    let account = spec.service_account_name.clone().or_else(|| spec.service_account.clone());
+    if let Some(name) = &account {
+        report.note(Action::Copy, "serviceAccountName", name.clone());
+    }
+    account
+}
+
+fn copy_image_pull_secrets(spec: &k8s_openapi::api::core::v1::PodSpec, settings: &Settings, report: &mut Report) -> Vec<LocalObjectReference> {
+    if let Some(secrets) = &settings.image_pull_secrets {
+        report.note(Action::Override, "imagePullSecrets", format!("{} (workflow level)", secrets.origin));
+        return secrets.value.clone();
+    }
+    let secrets = spec.image_pull_secrets.clone().unwrap_or_default();
+    for secret in &secrets {
+        report.note(Action::Copy, format!("imagePullSecrets {}", secret.name), "workflow level, where Argo reads it");
+    }
+    secrets
+}
+
+fn copy_pod_security_context(spec: &k8s_openapi::api::core::v1::PodSpec, report: &mut Report) -> Option<PodSecurityContext> {
+    let context = spec.security_context.clone().filter(|c| *c != PodSecurityContext::default());
+    if context.is_some() {
+        report.note(Action::Copy, "securityContext (pod)", "workflow level (fsGroup keeps shared files writable)");
+    }
+    context
+}
+
+fn merge_node_selector(spec: &k8s_openapi::api::core::v1::PodSpec, settings: &Settings, report: &mut Report) -> BTreeMap<String, String> {
+    let mut selector = spec.node_selector.clone().unwrap_or_default();
+    for (key, value) in &selector {
+        report.note(Action::Copy, format!("nodeSelector {key}"), value.clone());
+    }
+    for (key, value) in &settings.node_selector {
+        report.note(Action::Override, format!("nodeSelector {key}"), format!("{} ({})", value.value, value.origin));
+        selector.insert(key.clone(), value.value.clone());
+    }
+    selector
+}
+
+/// The API server adds these to every pod; copying them would only add noise.
+fn is_default_toleration(toleration: &Toleration) -> bool {
+    matches!(
+        toleration.key.as_deref(),
+        Some("node.kubernetes.io/not-ready") | Some("node.kubernetes.io/unreachable")
+    ) && toleration.effect.as_deref() == Some("NoExecute")
+}
+
+fn copy_user_tolerations(spec: &k8s_openapi::api::core::v1::PodSpec, report: &mut Report) -> Vec<Toleration> {
+    let mut kept = Vec::new();
+    for toleration in spec.tolerations.iter().flatten() {
+        let key = toleration.key.as_deref().unwrap_or("*");
+        if is_default_toleration(toleration) {
+            report.note(Action::Drop, format!("toleration {key}"), "added to every pod by the API server");
+        } else {
+            report.note(Action::Copy, format!("toleration {key}"), "steps may run where the notebook may");
+            kept.push(toleration.clone());
+        }
+    }
+    kept
+}
+
+fn copy_affinity(spec: &k8s_openapi::api::core::v1::PodSpec, report: &mut Report) -> Option<k8s_openapi::api::core::v1::Affinity> {
+    let affinity = spec.affinity.clone();
+    if affinity.is_some() {
+        report.note(Action::Copy, "affinity", "steps prefer the nodes the notebook prefers");
+    }
+    affinity
+}
+
+fn workflow_labels(pod_name: &str) -> BTreeMap<String, String> {
+    let mut labels = BTreeMap::from([(MANAGED_BY_LABEL.to_string(), MANAGED_BY.to_string())]);
+    if let Some(value) = names::label_value(pod_name) {
+        labels.insert(SOURCE_POD_LABEL.to_string(), value);
+    }
+    labels
+}
+
+/// Our labels on the step pods (never KubeSpawner's: its pod watcher and NetworkPolicies select
+/// on them) and no Istio sidecar, which would keep a finished step's pod running.
+fn step_pod_metadata(pod_name: &str, report: &mut Report) -> PodMetadata {
+    report.note(Action::Add, format!("annotation {ISTIO_INJECT}"), "\"false\": a sidecar would keep finished steps running");
+    PodMetadata {
+        labels: workflow_labels(pod_name),
+        annotations: BTreeMap::from([(ISTIO_INJECT.to_string(), "false".to_string())]),
+    }
+}
+
+fn note_dropped_container_fields(pod: &Pod, container: &Container, report: &mut Report) {
+    let dropped: [(&str, bool, &str); 7] = [
+        ("ports", container.ports.as_ref().is_some_and(|p| !p.is_empty()), "steps serve nothing"),
+        ("livenessProbe", container.liveness_probe.is_some(), "probes check the notebook server"),
+        ("readinessProbe", container.readiness_probe.is_some(), "probes check the notebook server"),
+        ("startupProbe", container.startup_probe.is_some(), "probes check the notebook server"),
+        ("lifecycle", container.lifecycle.is_some(), "postStart/preStop hooks belong to the notebook server"),
+        ("args", container.args.as_ref().is_some_and(|a| !a.is_empty()), "the notebook server's arguments; each step runs its own command"),
+        ("command", container.command.as_ref().is_some_and(|c| !c.is_empty()), "each step runs its own command"),
+    ];
+    for (field, present, why) in dropped {
+        if present {
+            report.note(Action::Drop, field, why);
+        }
+    }
+    let spec = pod.spec.as_ref();
+    for init in spec.and_then(|s| s.init_containers.as_ref()).into_iter().flatten() {
+        report.note(Action::Drop, format!("initContainer {}", init.name), "prepares the notebook pod only");
+    }
+    for other in spec.map(|s| s.containers.as_slice()).unwrap_or_default() {
+        if other.name != container.name {
+            report.note(Action::Drop, format!("container {}", other.name), "sidecar of the notebook; steps run one container");
+        }
+    }
+}
+
+fn note_dropped_pod_fields(pod: &Pod, report: &mut Report) {
+    if let Some(spec) = &pod.spec {
+        let dropped: [(&str, Option<String>, &str); 6] = [
+            ("schedulerName", spec.scheduler_name.clone(), "JupyterHub's user scheduler packs notebooks, not steps"),
+            ("priorityClassName", spec.priority_class_name.clone(), "the notebook's priority is not the steps'"),
+            ("priority", spec.priority.map(|p| p.to_string()), "set by the API server from the priority class"),
+            ("nodeName", spec.node_name.clone(), "steps are scheduled on their own"),
+            ("hostname", spec.hostname.clone(), "each step pod has its own"),
+            ("restartPolicy", spec.restart_policy.clone(), "Argo sets it for step pods"),
+        ];
+        for (field, value, why) in dropped {
+            if let Some(value) = value {
+                report.note(Action::Drop, format!("{field} {value}"), why);
+            }
+        }
+        if spec.automount_service_account_token.is_some() {
+            report.note(Action::Drop, "automountServiceAccountToken", "Argo's executor needs the steps' token");
+        }
+    }
+    for key in pod.metadata.labels.iter().flatten().map(|(k, _)| k) {
+        report.note(Action::Drop, format!("label {key}"), "KubeSpawner's; its pod watcher and NetworkPolicies select on it");
+    }
+    for key in pod.metadata.annotations.iter().flatten().map(|(k, _)| k) {
+        report.note(Action::Drop, format!("annotation {key}"), "belongs to the notebook pod");
+    }
+}
+
+/// Argo evaluates `{{...}}` in every string of a template; copied values rarely mean that.
+fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut Report) {
+    let names: BTreeSet<&str> = env
+        .iter()
+        .filter(|e| e.value.as_deref().is_some_and(|v| v.contains("{{")))
+        .map(|e| e.name.as_str())
+        .collect();
+    for name in names {
+        report.warnings.push(format!(
+            "env {name} contains '{{{{', which Argo treats as a template expression in the steps"
+        ));
+    }
+    for step in &pipeline.steps {
+        if step.command.iter().any(|w| w.contains("{{")) {
+            report.warnings.push(format!(
+                "step {} contains '{{{{': Argo will substitute it (e.g. {{{{workflow.name}}}})",
+                step.name
+            ));
+        }
+    }
+}
+
+/// Five cron fields or a `@` macro; Argo validates the rest when the object is created.
+fn check_cron_schedule(schedule: &str) -> Result<()> {
+    let fields = schedule.split_whitespace().count();
+    ensure!(
+        fields == 5 || (schedule.trim_start().starts_with('@') && fields == 1),
+        "invalid schedule {schedule:?}: expected five cron fields (minute hour day month weekday), \
+         e.g. \"0 3 * * *\", or a macro such as @daily"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;
