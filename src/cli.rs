@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
 const ABOUT: &str = "Run the code in your Jupyter notebook as an Argo Workflow pipeline.";
 
@@ -12,6 +12,23 @@ Run the code in your Jupyter notebook as an Argo Workflow pipeline.
 kubectl jupyterflow reads the notebook's own Pod (image, volumes, environment, service account)
 and writes an Argo Workflow that runs your commands in that same environment, one step per
 command, with your files where the notebook sees them. No image to build, no YAML to write.";
+
+const ROOT_AFTER_HELP: &str = "\
+Examples:
+  # Inside a notebook: run two scripts one after another, as an Argo Workflow
+  kubectl jupyterflow render -c \"python prep.py >> python train.py\" --submit
+
+  # See the workflow first, without a cluster, from a saved notebook pod
+  kubectl jupyterflow render --pod-file pod.yaml --workdir /home/jovyan -c \"python hello.py\"
+
+  # All the options of render, with more examples
+  kubectl jupyterflow render --help
+
+  # Complete commands and flags with <TAB> (see completions --help)
+  kubectl jupyterflow completions --help
+
+Before the first run: Argo Workflows must be installed in the cluster, and the notebook's pod
+needs a service account that may read pods and create workflows.";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -34,8 +51,9 @@ Examples:
     version,
     about = ABOUT,
     long_about = LONG_ABOUT,
-    after_help = AFTER_HELP,
-    propagate_version = true
+    after_help = ROOT_AFTER_HELP,
+    propagate_version = true,
+    max_term_width = 100
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -49,6 +67,60 @@ pub enum Command {
     Render(Box<RenderArgs>),
     /// Show the settings of the config file, or write a starter file with --init
     Config(ConfigArgs),
+    /// Print a shell completion script, so that <TAB> completes commands and flags
+    #[command(long_about = COMPLETIONS_LONG_ABOUT, after_help = COMPLETIONS_AFTER_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the version of kubectl jupyterflow
+    Version,
+    /// Write the man pages (roff), for packagers
+    #[command(hide = true)]
+    Man(ManArgs),
+    /// The completion protocol kubectl uses for plugins (run by kubectl_complete-jupyterflow)
+    #[command(name = "__complete", hide = true, disable_help_flag = true, disable_version_flag = true)]
+    Complete(CompleteArgs),
+}
+
+const COMPLETIONS_LONG_ABOUT: &str = "\
+Print a shell completion script, so that <TAB> completes commands and flags.
+
+Completing `kubectl jupyterflow <TAB>` (with a space) is done by kubectl itself: enable kubectl's
+own completion (`kubectl completion --help`), then put the helper kubectl_complete-jupyterflow,
+shipped next to this binary, on your PATH (kubectl 1.26 or newer). It also completes --pod,
+--container and --namespace from the cluster when you have credentials.
+
+The scripts printed here complete `kubectl-jupyterflow <TAB>` (with a dash), the binary called
+directly.";
+
+const COMPLETIONS_AFTER_HELP: &str = "\
+Examples:
+  # bash: load now, or add this line to ~/.bashrc
+  source <(kubectl-jupyterflow completions bash)
+
+  # zsh: write to a folder on $fpath, then start a new shell
+  kubectl-jupyterflow completions zsh > \"${fpath[1]}/_kubectl-jupyterflow\"
+
+  # fish
+  kubectl-jupyterflow completions fish > ~/.config/fish/completions/kubectl-jupyterflow.fish";
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to print the script for
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write one page per command into this folder instead of the main page to stdout
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CompleteArgs {
+    /// The words after `kubectl jupyterflow`; the last one is the word being completed
+    #[arg(num_args = 0.., allow_hyphen_values = true, trailing_var_arg = true)]
+    pub words: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -87,14 +159,14 @@ pub struct PipelineArgs {
     pub command: Option<String>,
 
     /// A JupyterFlow workflow file (jobs, dags, cmd_mode, schedule); "-" reads stdin
-    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    #[arg(short = 'f', long = "filename", value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub file: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
 pub struct PodArgs {
     /// Read the notebook Pod from a file ("kubectl get pod NAME -o yaml"), "-" for stdin; no cluster access
-    #[arg(long = "pod-file", value_name = "PATH", conflicts_with = "pod")]
+    #[arg(long = "pod-file", value_name = "PATH", conflicts_with = "pod", value_hint = ValueHint::FilePath)]
     pub pod_file: Option<PathBuf>,
 
     /// The notebook Pod to read from the cluster [default: $HOSTNAME, the notebook's own pod]
@@ -106,7 +178,7 @@ pub struct PodArgs {
     pub namespace: Option<String>,
 
     /// Path to the kubeconfig file to use
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
     pub kubeconfig: Option<PathBuf>,
 
     /// The kubeconfig context to use
@@ -125,7 +197,7 @@ pub struct OverrideArgs {
     pub shell: bool,
 
     /// Working directory of the steps [default: current directory for -c, the file's folder for -f]
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_hint = ValueHint::DirPath)]
     pub workdir: Option<String>,
 
     /// Name prefix of the workflow [default: the file's name, else the pod's name]

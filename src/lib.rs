@@ -7,6 +7,7 @@
 pub mod argo;
 pub mod cli;
 pub mod client;
+pub mod completion;
 pub mod config;
 pub mod names;
 pub mod output;
@@ -75,6 +76,10 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Render(args) => run_render(&args),
         Command::Config(args) => run_config(&args),
+        Command::Completions(args) => completion::run_completions(&args),
+        Command::Version => completion::run_version(),
+        Command::Man(args) => completion::run_man(&args),
+        Command::Complete(args) => completion::run_complete(&args),
     }
 }
 

@@ -390,7 +390,10 @@ fn volume_drop_reason(volume: &Volume, mount: &VolumeMount) -> Option<&'static s
     if is_service_account_token(volume) || mount.mount_path.trim_end_matches('/') == SERVICE_ACCOUNT_MOUNT {
         return Some("service-account token; Argo mounts the steps' own token when they need one");
     }
-    if volume.name == "jupyterhub-internal-certs" {
+    let internal_certs = "jupyterhub-internal-certs";
+    if volume.name == internal_certs
+        || volume.secret.as_ref().and_then(|s| s.secret_name.as_deref()) == Some(internal_certs)
+    {
         return Some("JupyterHub's internal TLS certificates, for the notebook server only");
     }
     if ARGO_RESERVED_VOLUMES.contains(&volume.name.as_str()) {

@@ -129,7 +129,11 @@ impl<'a> ExpressionParser<'a> {
     }
 
     /// Parses one stage, a group or a step; `after_operator` is the position of the `>>` before it.
-    fn parse_stage(&mut self, incoming: &[usize], after_operator: Option<usize>) -> Result<Vec<usize>> {
+    fn parse_stage(
+        &mut self,
+        incoming: &[usize],
+        after_operator: Option<usize>,
+    ) -> Result<Vec<usize>> {
         self.skip_whitespace();
         let position = self.position;
         match self.peek() {
@@ -165,7 +169,10 @@ impl<'a> ExpressionParser<'a> {
         if self.open_groups.len() >= MAX_GROUP_NESTING {
             return Err(self.error(
                 open,
-                format!("groups are nested more than {MAX_GROUP_NESTING} deep at column {}", open + 1),
+                format!(
+                    "groups are nested more than {MAX_GROUP_NESTING} deep at column {}",
+                    open + 1
+                ),
             ));
         }
         self.open_groups.push(open);
@@ -294,7 +301,9 @@ impl<'a> ExpressionParser<'a> {
     }
 
     fn byte_offset(&self, position: usize) -> usize {
-        self.chars.get(position).map_or(self.source.len(), |&(offset, _)| offset)
+        self.chars
+            .get(position)
+            .map_or(self.source.len(), |&(offset, _)| offset)
     }
 
     fn unclosed_group(&self, open: usize) -> anyhow::Error {
@@ -374,17 +383,28 @@ mod tests {
     }
 
     fn dependencies(pipeline: &Pipeline) -> Vec<Vec<usize>> {
-        pipeline.steps.iter().map(|step| step.depends_on.clone()).collect()
+        pipeline
+            .steps
+            .iter()
+            .map(|step| step.depends_on.clone())
+            .collect()
     }
 
     fn texts(pipeline: &Pipeline) -> Vec<&str> {
-        pipeline.steps.iter().map(|step| step.text.as_str()).collect()
+        pipeline
+            .steps
+            .iter()
+            .map(|step| step.text.as_str())
+            .collect()
     }
 
     #[test]
     fn single_step() {
         let pipeline = exec("  python a.py  ");
-        assert_eq!(shape(&pipeline), vec![("job-1", vec!["python", "a.py"], vec![])]);
+        assert_eq!(
+            shape(&pipeline),
+            vec![("job-1", vec!["python", "a.py"], vec![])]
+        );
         assert_eq!(pipeline.steps[0].text, "python a.py");
         assert_eq!(pipeline.name, None);
         assert_eq!(pipeline.schedule, None);
@@ -420,8 +440,14 @@ mod tests {
 
     #[test]
     fn group_at_start_and_end() {
-        assert_eq!(dependencies(&exec("[a, b] >> c")), vec![vec![], vec![], vec![0, 1]]);
-        assert_eq!(dependencies(&exec("a >> [b, c]")), vec![vec![], vec![0], vec![0]]);
+        assert_eq!(
+            dependencies(&exec("[a, b] >> c")),
+            vec![vec![], vec![], vec![0, 1]]
+        );
+        assert_eq!(
+            dependencies(&exec("a >> [b, c]")),
+            vec![vec![], vec![0], vec![0]]
+        );
         assert_eq!(dependencies(&exec("[a,b,c]")), vec![Vec::<usize>::new(); 3]);
         assert_eq!(dependencies(&exec("[a]")), vec![Vec::<usize>::new()]);
     }
@@ -430,7 +456,10 @@ mod tests {
     fn chain_inside_group() {
         let pipeline = exec("[a >> b, c] >> d");
         assert_eq!(texts(&pipeline), vec!["a", "b", "c", "d"]);
-        assert_eq!(dependencies(&pipeline), vec![vec![], vec![0], vec![], vec![1, 2]]);
+        assert_eq!(
+            dependencies(&pipeline),
+            vec![vec![], vec![0], vec![], vec![1, 2]]
+        );
     }
 
     #[test]
@@ -446,7 +475,10 @@ mod tests {
     #[test]
     fn consecutive_groups_connect_every_exit_to_every_entry() {
         let pipeline = exec("[a, b] >> [c, d]");
-        assert_eq!(dependencies(&pipeline), vec![vec![], vec![], vec![0, 1], vec![0, 1]]);
+        assert_eq!(
+            dependencies(&pipeline),
+            vec![vec![], vec![], vec![0, 1], vec![0, 1]]
+        );
     }
 
     #[test]
@@ -456,7 +488,8 @@ mod tests {
             shape(&pipeline),
             vec![("job-1", vec!["python", "a.py", "--msg", "x >> y"], vec![])]
         );
-        let pipeline = exec(r#"[echo "a, b]", echo '[c' ] >> echo "say \"]>>\"" >> echo \>\> \, d"#);
+        let pipeline =
+            exec(r#"[echo "a, b]", echo '[c' ] >> echo "say \"]>>\"" >> echo \>\> \, d"#);
         assert_eq!(
             shape(&pipeline),
             vec![
@@ -470,17 +503,27 @@ mod tests {
 
     #[test]
     fn exec_mode_splits_with_shell_quoting() {
-        assert_eq!(exec("echo 'good bye'").steps[0].command, vec!["echo", "good bye"]);
+        assert_eq!(
+            exec("echo 'good bye'").steps[0].command,
+            vec!["echo", "good bye"]
+        );
     }
 
     #[test]
     fn shell_mode_keeps_the_users_text() {
-        let pipeline = parse("echo 'a  b' | wc -c > out.txt 2>&1 >> cat   out.txt ", CommandMode::Shell)
-            .expect("valid shell pipeline");
+        let pipeline = parse(
+            "echo 'a  b' | wc -c > out.txt 2>&1 >> cat   out.txt ",
+            CommandMode::Shell,
+        )
+        .expect("valid shell pipeline");
         assert_eq!(
             shape(&pipeline),
             vec![
-                ("job-1", vec!["/bin/sh", "-c", "echo 'a  b' | wc -c > out.txt 2>&1"], vec![]),
+                (
+                    "job-1",
+                    vec!["/bin/sh", "-c", "echo 'a  b' | wc -c > out.txt 2>&1"],
+                    vec![]
+                ),
                 ("job-2", vec!["/bin/sh", "-c", "cat   out.txt"], vec![0]),
             ]
         );
@@ -493,7 +536,11 @@ mod tests {
             shape(&pipeline),
             vec![
                 ("job-1", vec!["python", "a.py", "--sizes", "[1,2]"], vec![]),
-                ("job-2", vec!["python", "b.py", "--grid", "[1,[2]]"], vec![0]),
+                (
+                    "job-2",
+                    vec!["python", "b.py", "--grid", "[1,[2]]"],
+                    vec![0]
+                ),
                 ("job-3", vec!["c"], vec![0]),
             ]
         );
@@ -519,7 +566,13 @@ mod tests {
     #[test]
     fn newlines_and_tabs_are_whitespace() {
         let pipeline = exec("a\t1 >>\n b");
-        assert_eq!(shape(&pipeline), vec![("job-1", vec!["a", "1"], vec![]), ("job-2", vec!["b"], vec![0])]);
+        assert_eq!(
+            shape(&pipeline),
+            vec![
+                ("job-1", vec!["a", "1"], vec![]),
+                ("job-2", vec!["b"], vec![0])
+            ]
+        );
     }
 
     #[test]
@@ -527,7 +580,10 @@ mod tests {
         for expr in ["", "   ", "\n\t"] {
             let message = exec_error(expr);
             assert!(message.contains("the expression is empty"), "{message}");
-            assert!(message.contains("-c \"python prep.py >> python train.py\""), "{message}");
+            assert!(
+                message.contains("-c \"python prep.py >> python train.py\""),
+                "{message}"
+            );
         }
     }
 
@@ -580,8 +636,14 @@ mod tests {
         assert!(exec_error("[a,").contains("the `[` at column 1 is never closed"));
         assert!(exec_error("[").contains("the `[` at column 1 is never closed"));
         let message = exec_error("[echo x[, b]");
-        assert!(message.contains("the `[` at column 1 is never closed"), "{message}");
-        assert!(message.contains("the `[` at column 8 is inside a step"), "{message}");
+        assert!(
+            message.contains("the `[` at column 1 is never closed"),
+            "{message}"
+        );
+        assert!(
+            message.contains("the `[` at column 8 is inside a step"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -611,7 +673,9 @@ mod tests {
             "invalid pipeline expression: the single quote at column 11 is never closed\n  \
              a >> echo 'it >> b\n            ^"
         );
-        assert!(exec_error(r#"echo "a \" b"#).contains("the double quote at column 6 is never closed"));
+        assert!(
+            exec_error(r#"echo "a \" b"#).contains("the double quote at column 6 is never closed")
+        );
         assert!(parse("echo 'x", CommandMode::Shell).is_err());
     }
 
@@ -623,15 +687,21 @@ mod tests {
              does not do; add --shell to run the steps with /bin/sh -c, or quote it ('>') to pass \
              it to the program\n  python a.py > log.txt >> b\n              ^"
         );
-        assert_eq!(exec("echo '>' \\>").steps[0].command, vec!["echo", ">", ">"]);
-        let pipeline = parse("python a.py > log.txt >> b", CommandMode::Shell).expect("redirect in shell mode");
+        assert_eq!(
+            exec("echo '>' \\>").steps[0].command,
+            vec!["echo", ">", ">"]
+        );
+        let pipeline = parse("python a.py > log.txt >> b", CommandMode::Shell)
+            .expect("redirect in shell mode");
         assert_eq!(pipeline.steps[0].command[2], "python a.py > log.txt");
     }
 
     #[test]
     fn triple_angle_bracket() {
         assert_eq!(
-            parse("a >>> b", CommandMode::Shell).map_err(|err| err.to_string()).unwrap_err(),
+            parse("a >>> b", CommandMode::Shell)
+                .map_err(|err| err.to_string())
+                .unwrap_err(),
             "invalid pipeline expression: `>>` directly followed by `>` at column 5; quote a `>` \
              that belongs to the command\n  a >>> b\n      ^"
         );
@@ -641,7 +711,10 @@ mod tests {
     #[test]
     fn empty_program_is_an_error() {
         let message = exec_error("a >> '' b");
-        assert!(message.contains("step at column 6: the program name in `'' b` is empty"), "{message}");
+        assert!(
+            message.contains("step at column 6: the program name in `'' b` is empty"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -666,8 +739,14 @@ mod tests {
         let message = exec_error(&expr);
         let lines: Vec<&str> = message.lines().collect();
         assert!(lines[0].contains("empty step at column 321"), "{message}");
-        assert!(lines[1].starts_with("  ...") && lines[1].contains(">> >> b"), "{message}");
-        assert_eq!(lines[1].find(">> >> b").map(|at| at + 3), lines[2].find('^'));
+        assert!(
+            lines[1].starts_with("  ...") && lines[1].contains(">> >> b"),
+            "{message}"
+        );
+        assert_eq!(
+            lines[1].find(">> >> b").map(|at| at + 3),
+            lines[2].find('^')
+        );
     }
 
     #[test]
@@ -687,7 +766,10 @@ mod tests {
         assert_eq!(pipeline.steps[198].depends_on, vec![197]);
         let message = exec_error(&chain(MAX_STEPS + 1));
         assert!(message.contains("200 steps, but at most 199"), "{message}");
-        assert!(message.contains("Argo's CRDs accept 200 templates"), "{message}");
+        assert!(
+            message.contains("Argo's CRDs accept 200 templates"),
+            "{message}"
+        );
         assert!(message.contains("split the pipeline"), "{message}");
     }
 }

@@ -26,7 +26,9 @@ use std::fmt;
 use anyhow::{anyhow, bail, ensure, Result};
 use k8s_openapi::api::core::v1::ResourceRequirements;
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use serde::de::{self, value::MapAccessDeserializer, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{
+    self, value::MapAccessDeserializer, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::Deserialize;
 
 use super::{check_step_name, command_for, validate, CommandMode, Pipeline, Step, StepOverrides};
@@ -50,9 +52,14 @@ pub fn parse(text: &str, origin: &str, force_shell: bool) -> Result<Pipeline> {
         CommandMode::Exec
     };
     let Some(jobs) = file.jobs else {
-        bail!("{origin}: there is no `jobs:` list; a workflow file lists its commands under `jobs:`");
+        bail!(
+            "{origin}: there is no `jobs:` list; a workflow file lists its commands under `jobs:`"
+        );
     };
-    ensure!(!jobs.is_empty(), "{origin}: `jobs:` is empty; list at least one command");
+    ensure!(
+        !jobs.is_empty(),
+        "{origin}: `jobs:` is empty; list at least one command"
+    );
 
     let mut steps = Vec::with_capacity(jobs.len());
     for (index, job) in jobs.into_iter().enumerate() {
@@ -93,7 +100,10 @@ pub fn parse(text: &str, origin: &str, force_shell: bool) -> Result<Pipeline> {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a workflow file: a map with `jobs:` and optionally `name`, `cmd_mode`, `dags`, `schedule`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a workflow file: a map with `jobs:` and optionally `name`, `cmd_mode`, `dags`, `schedule`"
+)]
 struct WorkflowFile {
     /// JupyterFlow writes it; nothing depends on it.
     #[serde(default, rename = "version")]
@@ -145,20 +155,39 @@ struct Resources {
 /// A string, number or bool, kept as text: YAML makes `10`, `0.5` and `true` non-strings.
 struct Scalar(String);
 
-fn step_from_job(index: usize, job: Job, mode: CommandMode, source: &str, origin: &str) -> Result<Step> {
+fn step_from_job(
+    index: usize,
+    job: Job,
+    mode: CommandMode,
+    source: &str,
+    origin: &str,
+) -> Result<Step> {
     let default_name = format!("job-{}", index + 1);
     let (name, text, command, overrides) = match job {
         Job::Command(text) => {
             let command = command_for(&text, mode).map_err(|err| {
-                anyhow!("{}job {}: {err}", located(origin, line_of_unique(source, text.trim())), index + 1)
+                anyhow!(
+                    "{}job {}: {err}",
+                    located(origin, line_of_unique(source, text.trim())),
+                    index + 1
+                )
             })?;
-            (default_name, text.trim().to_string(), command, StepOverrides::default())
+            (
+                default_name,
+                text.trim().to_string(),
+                command,
+                StepOverrides::default(),
+            )
         }
         Job::Detailed(spec) => {
             let name = match spec.name {
                 Some(Scalar(name)) => {
                     check_job_name(&name).map_err(|err| {
-                        anyhow!("{}job {}: {err}", located(origin, line_of_unique(source, &name)), index + 1)
+                        anyhow!(
+                            "{}job {}: {err}",
+                            located(origin, line_of_unique(source, &name)),
+                            index + 1
+                        )
                     })?;
                     name
                 }
@@ -184,12 +213,19 @@ fn step_from_job(index: usize, job: Job, mode: CommandMode, source: &str, origin
                     let text = shell_words::join(&argv);
                     let command = match mode {
                         CommandMode::Exec => argv,
-                        CommandMode::Shell => vec!["/bin/sh".to_string(), "-c".to_string(), text.clone()],
+                        CommandMode::Shell => {
+                            vec!["/bin/sh".to_string(), "-c".to_string(), text.clone()]
+                        }
                     };
                     (text, command)
                 }
             };
-            let env = spec.env.unwrap_or_default().into_iter().map(|(key, Scalar(value))| (key, value)).collect();
+            let env = spec
+                .env
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(key, Scalar(value))| (key, value))
+                .collect();
             let overrides = StepOverrides {
                 image: spec.image,
                 env,
@@ -239,7 +275,10 @@ fn check_unique_names(steps: &[Step], origin: &str) -> Result<()> {
 fn parse_dag_entry(entry: &str, steps: &[Step]) -> Result<Vec<(usize, usize)>> {
     let mut stages: Vec<Vec<usize>> = Vec::new();
     for stage in entry.split(">>").map(str::trim) {
-        ensure!(!stage.is_empty(), "a `>>` has no job on one side; write edges like `1 >> 2`");
+        ensure!(
+            !stage.is_empty(),
+            "a `>>` has no job on one side; write edges like `1 >> 2`"
+        );
         let references: Vec<&str> = match stage.strip_prefix('[') {
             Some(group) => {
                 let members = group
@@ -255,7 +294,10 @@ fn parse_dag_entry(entry: &str, steps: &[Step]) -> Result<Vec<(usize, usize)>> {
         };
         let mut jobs = Vec::with_capacity(references.len());
         for reference in references {
-            ensure!(!reference.is_empty(), "a job is missing in the group `{stage}`");
+            ensure!(
+                !reference.is_empty(),
+                "a job is missing in the group `{stage}`"
+            );
             jobs.push(resolve_job(reference, steps)?);
         }
         stages.push(jobs);
@@ -269,7 +311,11 @@ fn parse_dag_entry(entry: &str, steps: &[Step]) -> Result<Vec<(usize, usize)>> {
     for pair in stages.windows(2) {
         for &before in &pair[0] {
             for &after in &pair[1] {
-                ensure!(before != after, "job {} cannot run after itself", describe_job(after, steps));
+                ensure!(
+                    before != after,
+                    "job {} cannot run after itself",
+                    describe_job(after, steps)
+                );
                 edges.push((before, after));
             }
         }
@@ -280,18 +326,28 @@ fn parse_dag_entry(entry: &str, steps: &[Step]) -> Result<Vec<(usize, usize)>> {
 /// A reference is a 1-based job number (as in JupyterFlow) or a job name.
 fn resolve_job(reference: &str, steps: &[Step]) -> Result<usize> {
     let job_count = steps.len();
-    let numbers = if job_count == 1 { "1".to_string() } else { format!("1..{job_count}") };
+    let numbers = if job_count == 1 {
+        "1".to_string()
+    } else {
+        format!("1..{job_count}")
+    };
     if reference.bytes().all(|byte| byte.is_ascii_digit()) {
         let plural = if job_count == 1 { "" } else { "s" };
         return match reference.parse::<usize>() {
             Ok(number) if (1..=job_count).contains(&number) => Ok(number - 1),
-            _ => bail!("there is no job {reference}; the file has {job_count} job{plural} ({numbers})"),
+            _ => bail!(
+                "there is no job {reference}; the file has {job_count} job{plural} ({numbers})"
+            ),
         };
     }
     if let Some(index) = steps.iter().position(|step| step.name == reference) {
         return Ok(index);
     }
-    let mut names: Vec<&str> = steps.iter().take(MAX_LISTED_NAMES).map(|step| step.name.as_str()).collect();
+    let mut names: Vec<&str> = steps
+        .iter()
+        .take(MAX_LISTED_NAMES)
+        .map(|step| step.name.as_str())
+        .collect();
     if job_count > MAX_LISTED_NAMES {
         names.push("...");
     }
@@ -312,8 +368,14 @@ fn describe_job(index: usize, steps: &[Step]) -> String {
 
 /// YAML reads `- [1, 2] >> 3` as a list followed by garbage; say how to write it.
 fn hint_for_yaml_error(source: &str, line: Option<usize>) -> &'static str {
-    let line_text = line.and_then(|line| source.lines().nth(line.checked_sub(1)?)).unwrap_or("");
-    let entry = line_text.trim_start().strip_prefix('-').unwrap_or("").trim_start();
+    let line_text = line
+        .and_then(|line| source.lines().nth(line.checked_sub(1)?))
+        .unwrap_or("");
+    let entry = line_text
+        .trim_start()
+        .strip_prefix('-')
+        .unwrap_or("")
+        .trim_start();
     if entry.starts_with('[') && entry.contains(">>") {
         " (a dags entry that starts with `[` must be quoted, e.g. - \"[1, 2] >> 3\")"
     } else {
@@ -345,7 +407,11 @@ fn located(origin: &str, line: Option<usize>) -> String {
 impl Resources {
     fn into_requirements(self) -> ResourceRequirements {
         let quantities = |map: Option<BTreeMap<String, Scalar>>| {
-            map.map(|map| map.into_iter().map(|(resource, Scalar(amount))| (resource, Quantity(amount))).collect())
+            map.map(|map| {
+                map.into_iter()
+                    .map(|(resource, Scalar(amount))| (resource, Quantity(amount)))
+                    .collect()
+            })
         };
         ResourceRequirements {
             claims: None,
@@ -491,11 +557,19 @@ mod tests {
     }
 
     fn dependencies(pipeline: &Pipeline) -> Vec<Vec<usize>> {
-        pipeline.steps.iter().map(|step| step.depends_on.clone()).collect()
+        pipeline
+            .steps
+            .iter()
+            .map(|step| step.depends_on.clone())
+            .collect()
     }
 
     fn names(pipeline: &Pipeline) -> Vec<&str> {
-        pipeline.steps.iter().map(|step| step.name.as_str()).collect()
+        pipeline
+            .steps
+            .iter()
+            .map(|step| step.name.as_str())
+            .collect()
     }
 
     #[test]
@@ -514,6 +588,31 @@ mod tests {
     }
 
     #[test]
+    fn bundled_fixtures_parse() {
+        let original = parsed(include_str!(
+            "../../tests/fixtures/pipelines/jupyterflow.yaml"
+        ));
+        assert_eq!(dependencies(&original), vec![vec![], vec![0], vec![0]]);
+        let training = parsed(include_str!("../../tests/fixtures/pipelines/training.yaml"));
+        assert_eq!(
+            names(&training),
+            vec!["prep", "train-small", "train-large", "job-4"]
+        );
+        assert_eq!(
+            dependencies(&training),
+            vec![vec![], vec![0], vec![0], vec![1, 2]]
+        );
+        assert_eq!(
+            training.steps[1].command.last().map(String::as_str),
+            Some("small run")
+        );
+        assert_eq!(
+            training.steps[2].command,
+            vec!["python", "train.py", "--lr", "0.5"]
+        );
+    }
+
+    #[test]
     fn version_is_ignored_whatever_it_is() {
         for version in ["1", "\"0.0.4\"", "null", "[1, 2]"] {
             parsed(&format!("version: {version}\njobs: [a]\n"));
@@ -526,7 +625,10 @@ mod tests {
         assert_eq!(dependencies(&pipeline), vec![Vec::<usize>::new(); 3]);
         assert_eq!(pipeline.name, None);
         assert_eq!(pipeline.schedule, None);
-        assert_eq!(dependencies(&parsed("jobs: [a, b]\ndags: []\n")), vec![Vec::<usize>::new(); 2]);
+        assert_eq!(
+            dependencies(&parsed("jobs: [a, b]\ndags: []\n")),
+            vec![Vec::<usize>::new(); 2]
+        );
     }
 
     #[test]
@@ -538,17 +640,30 @@ mod tests {
     #[test]
     fn shell_mode_from_file_or_flag() {
         let pipeline = parsed("jobs:\n- echo hi | wc -c\ncmd_mode: shell\n");
-        assert_eq!(pipeline.steps[0].command, vec!["/bin/sh", "-c", "echo hi | wc -c"]);
-        let pipeline = parse("jobs:\n- echo hi > out\ncmd_mode: exec\n", "w.yaml", true).expect("forced shell");
-        assert_eq!(pipeline.steps[0].command, vec!["/bin/sh", "-c", "echo hi > out"]);
+        assert_eq!(
+            pipeline.steps[0].command,
+            vec!["/bin/sh", "-c", "echo hi | wc -c"]
+        );
+        let pipeline = parse("jobs:\n- echo hi > out\ncmd_mode: exec\n", "w.yaml", true)
+            .expect("forced shell");
+        assert_eq!(
+            pipeline.steps[0].command,
+            vec!["/bin/sh", "-c", "echo hi > out"]
+        );
     }
 
     #[test]
     fn chains_and_groups_in_one_entry() {
         let pipeline = parsed("jobs: [a, b, c, d]\ndags:\n- 1 >> 2 >> 3\n- 3>>4\n");
-        assert_eq!(dependencies(&pipeline), vec![vec![], vec![0], vec![1], vec![2]]);
+        assert_eq!(
+            dependencies(&pipeline),
+            vec![vec![], vec![0], vec![1], vec![2]]
+        );
         let pipeline = parsed("jobs: [a, b, c, d]\ndags:\n- 1 >> [2, 3] >> 4\n- \"[1,2] >> 4\"\n");
-        assert_eq!(dependencies(&pipeline), vec![vec![], vec![0], vec![0], vec![0, 1, 2]]);
+        assert_eq!(
+            dependencies(&pipeline),
+            vec![vec![], vec![0], vec![0], vec![0, 1, 2]]
+        );
     }
 
     #[test]
@@ -572,14 +687,33 @@ mod tests {
         let train = &pipeline.steps[0];
         assert_eq!(train.name, "train");
         assert_eq!(train.command, vec!["python", "train.py", "--lr", "0.1"]);
-        assert_eq!(train.overrides.image.as_deref(), Some("pytorch/pytorch:2.4.0"));
-        let env: Vec<(&str, &str)> = train.overrides.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        assert_eq!(env, vec![("DEBUG", "true"), ("EPOCHS", "10"), ("MODE", "fast"), ("RATE", "0.5")]);
+        assert_eq!(
+            train.overrides.image.as_deref(),
+            Some("pytorch/pytorch:2.4.0")
+        );
+        let env: Vec<(&str, &str)> = train
+            .overrides
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        assert_eq!(
+            env,
+            vec![
+                ("DEBUG", "true"),
+                ("EPOCHS", "10"),
+                ("MODE", "fast"),
+                ("RATE", "0.5")
+            ]
+        );
         let resources = train.overrides.resources.as_ref().expect("resources");
         let requests = resources.requests.as_ref().expect("requests");
         assert_eq!(requests["cpu"], Quantity("1".to_string()));
         assert_eq!(requests["memory"], Quantity("2Gi".to_string()));
-        assert_eq!(resources.limits.as_ref().expect("limits")["nvidia.com/gpu"], Quantity("1".to_string()));
+        assert_eq!(
+            resources.limits.as_ref().expect("limits")["nvidia.com/gpu"],
+            Quantity("1".to_string())
+        );
         assert_eq!(resources.claims, None);
         assert_eq!(pipeline.steps[1].name, "job-2");
         assert_eq!(pipeline.steps[1].overrides, StepOverrides::default());
@@ -589,10 +723,16 @@ mod tests {
     fn command_list_is_exact_argv() {
         let text = "jobs:\n- command: [python, train.py, --msg, \"a b\", 0.1]\n";
         let pipeline = parsed(text);
-        assert_eq!(pipeline.steps[0].command, vec!["python", "train.py", "--msg", "a b", "0.1"]);
+        assert_eq!(
+            pipeline.steps[0].command,
+            vec!["python", "train.py", "--msg", "a b", "0.1"]
+        );
         assert_eq!(pipeline.steps[0].text, "python train.py --msg 'a b' 0.1");
         let pipeline = parse(text, "w.yaml", true).expect("list in shell mode");
-        assert_eq!(pipeline.steps[0].command, vec!["/bin/sh", "-c", "python train.py --msg 'a b' 0.1"]);
+        assert_eq!(
+            pipeline.steps[0].command,
+            vec!["/bin/sh", "-c", "python train.py --msg 'a b' 0.1"]
+        );
     }
 
     #[test]
@@ -604,7 +744,14 @@ mod tests {
     fn unknown_top_level_key() {
         assert_error(
             "jobs: [a]\ndag:\n- 1 >> 2\n",
-            &["unknown field `dag`", "`jobs`", "`dags`", "`cmd_mode`", "`schedule`", "line 2"],
+            &[
+                "unknown field `dag`",
+                "`jobs`",
+                "`dags`",
+                "`cmd_mode`",
+                "`schedule`",
+                "line 2",
+            ],
         );
     }
 
@@ -612,7 +759,13 @@ mod tests {
     fn unknown_job_key() {
         assert_error(
             "jobs:\n- name: a\n  command: a\n  img: x\n",
-            &["unknown field `img`", "`image`", "`env`", "`resources`", "line 4"],
+            &[
+                "unknown field `img`",
+                "`image`",
+                "`env`",
+                "`resources`",
+                "line 4",
+            ],
         );
         assert_error(
             "jobs:\n- command: a\n  resources: {request: {cpu: 1}}\n",
@@ -632,17 +785,35 @@ mod tests {
     #[test]
     fn wrong_types() {
         assert_error("jobs: python a.py\n", &["invalid type", "line 1"]);
-        assert_error("jobs:\n- a\n-\n", &["a command string or a map with `command`", "line 3"]);
-        assert_error("jobs:\n- command: {x: 1}\n", &["a command string or a list of arguments", "line 2"]);
-        assert_error("jobs:\n- command: a\n  env: {KEY: [1]}\n", &["a string, number or bool", "line 3"]);
-        assert_error("jobs:\n- command: a\n  env: {KEY: }\n", &["a string, number or bool"]);
+        assert_error(
+            "jobs:\n- a\n-\n",
+            &["a command string or a map with `command`", "line 3"],
+        );
+        assert_error(
+            "jobs:\n- command: {x: 1}\n",
+            &["a command string or a list of arguments", "line 2"],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  env: {KEY: [1]}\n",
+            &["a string, number or bool", "line 3"],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  env: {KEY: }\n",
+            &["a string, number or bool"],
+        );
         assert_error("- a\n- b\n", &["a workflow file: a map with `jobs:`"]);
-        assert_error("jobs:\n- command: a\n  image: [x]\n", &["invalid type", "line 3"]);
+        assert_error(
+            "jobs:\n- command: a\n  image: [x]\n",
+            &["invalid type", "line 3"],
+        );
     }
 
     #[test]
     fn bad_cmd_mode() {
-        assert_error("jobs: [a]\ncmd_mode: bash\n", &["unknown variant `bash`", "`exec` or `shell`", "line 2"]);
+        assert_error(
+            "jobs: [a]\ncmd_mode: bash\n",
+            &["unknown variant `bash`", "`exec` or `shell`", "line 2"],
+        );
     }
 
     #[test]
@@ -665,10 +836,22 @@ mod tests {
             error("jobs:\n- a\n- \"  \"\n"),
             "workflow.yaml: job 2: the command is empty"
         );
-        assert_error("jobs:\n- name: x\n  command: ''\n", &["job 1 (x): the command is empty"]);
-        assert_error("jobs:\n- command: []\n", &["job 1 (job-1): the command list is empty"]);
-        assert_error("jobs:\n- command: ['', a]\n", &["starts with an empty program name"]);
-        assert_error("jobs:\n- a\n- echo 'oops\n", &["line 3: job 2: unbalanced quotes in `echo 'oops`"]);
+        assert_error(
+            "jobs:\n- name: x\n  command: ''\n",
+            &["job 1 (x): the command is empty"],
+        );
+        assert_error(
+            "jobs:\n- command: []\n",
+            &["job 1 (job-1): the command list is empty"],
+        );
+        assert_error(
+            "jobs:\n- command: ['', a]\n",
+            &["starts with an empty program name"],
+        );
+        assert_error(
+            "jobs:\n- a\n- echo 'oops\n",
+            &["line 3: job 2: unbalanced quotes in `echo 'oops`"],
+        );
     }
 
     #[test]
@@ -677,7 +860,10 @@ mod tests {
             error("jobs: [a, b, c]\ndags:\n- 1 >> 2\n- 1 >> 5\n"),
             "workflow.yaml: line 4: dags entry 2 (\"1 >> 5\"): there is no job 5; the file has 3 jobs (1..3)"
         );
-        assert_error("jobs: [a]\ndags: [1 >> 0]\n", &["there is no job 0; the file has 1 job (1)"]);
+        assert_error(
+            "jobs: [a]\ndags: [1 >> 0]\n",
+            &["there is no job 0; the file has 1 job (1)"],
+        );
         assert_error(
             "jobs: [a, b]\ndags: [1 >> 99999999999999999999999]\n",
             &["there is no job 99999999999999999999999"],
@@ -702,13 +888,31 @@ mod tests {
 
     #[test]
     fn malformed_dag_entries() {
-        assert_error("jobs: [a, b]\ndags: [\"1\"]\n", &["dags entry 1 (\"1\"): there is no `>>`"]);
-        assert_error("jobs: [a, b]\ndags: [1 >>]\n", &["a `>>` has no job on one side"]);
+        assert_error(
+            "jobs: [a, b]\ndags: [\"1\"]\n",
+            &["dags entry 1 (\"1\"): there is no `>>`"],
+        );
+        assert_error(
+            "jobs: [a, b]\ndags: [1 >>]\n",
+            &["a `>>` has no job on one side"],
+        );
         assert_error("jobs: [a, b]\ndags: [1 >> [2]]\n", &["line 2 column"]);
-        assert_error("jobs: [a, b]\ndags: [\"1 >> [2\"]\n", &["the group `[2` is not closed"]);
-        assert_error("jobs: [a, b]\ndags: [\"1 >> [2,]\"]\n", &["a job is missing in the group `[2,]`"]);
-        assert_error("jobs: [a, b, c]\ndags: [\"1 >> [2, [3]]\"]\n", &["cannot be nested"]);
-        assert_error("jobs: [a, b]\ndags: [2 >> 2]\n", &["job 2 cannot run after itself"]);
+        assert_error(
+            "jobs: [a, b]\ndags: [\"1 >> [2\"]\n",
+            &["the group `[2` is not closed"],
+        );
+        assert_error(
+            "jobs: [a, b]\ndags: [\"1 >> [2,]\"]\n",
+            &["a job is missing in the group `[2,]`"],
+        );
+        assert_error(
+            "jobs: [a, b, c]\ndags: [\"1 >> [2, [3]]\"]\n",
+            &["cannot be nested"],
+        );
+        assert_error(
+            "jobs: [a, b]\ndags: [2 >> 2]\n",
+            &["job 2 cannot run after itself"],
+        );
         assert_error(
             "jobs: [a, {name: b, command: b}]\ndags: [\"[1, b] >> b\"]\n",
             &["job 2 (b) cannot run after itself"],
@@ -721,19 +925,34 @@ mod tests {
             "jobs:\n- {name: train, command: a}\n- {name: train, command: b}\n",
             &["jobs 1 and 2 are both named `train`"],
         );
-        assert_error("jobs:\n- a\n- {name: job-1, command: b}\n", &["jobs 1 and 2 are both named `job-1`", "job-N"]);
+        assert_error(
+            "jobs:\n- a\n- {name: job-1, command: b}\n",
+            &["jobs 1 and 2 are both named `job-1`", "job-N"],
+        );
     }
 
     #[test]
     fn invalid_job_names() {
         assert_error(
             "jobs:\n- {name: \"2\", command: a}\n",
-            &["line 2: job 1: the name `2` is a number", "starts with a letter"],
+            &[
+                "line 2: job 1: the name `2` is a number",
+                "starts with a letter",
+            ],
         );
-        assert_error("jobs:\n- {name: 7, command: a}\n", &["the name `7` is a number"]);
-        assert_error("jobs:\n- {name: Train, command: a}\n", &["job 1: step name `Train` has uppercase letters"]);
+        assert_error(
+            "jobs:\n- {name: 7, command: a}\n",
+            &["the name `7` is a number"],
+        );
+        assert_error(
+            "jobs:\n- {name: Train, command: a}\n",
+            &["job 1: step name `Train` has uppercase letters"],
+        );
         assert_error("jobs:\n- {name: my_job, command: a}\n", &["contains `_`"]);
-        assert_error("jobs:\n- {name: 2nd, command: a}\n", &["must start with a lowercase letter"]);
+        assert_error(
+            "jobs:\n- {name: 2nd, command: a}\n",
+            &["must start with a lowercase letter"],
+        );
     }
 
     #[test]
@@ -748,14 +967,23 @@ mod tests {
     #[test]
     fn empty_name_is_rejected() {
         assert_error("name: ''\njobs: [a]\n", &["`name:` is empty"]);
-        assert_eq!(parsed("name: 2024\njobs: [a]\n").name.as_deref(), Some("2024"));
+        assert_eq!(
+            parsed("name: 2024\njobs: [a]\n").name.as_deref(),
+            Some("2024")
+        );
     }
 
     #[test]
     fn step_limit_applies_to_files() {
         let jobs = |count: usize| format!("jobs:\n{}", "- a\n".repeat(count));
-        assert_eq!(parsed(&jobs(MAX_STEPS_FOR_TEST)).steps.len(), MAX_STEPS_FOR_TEST);
-        assert_error(&jobs(MAX_STEPS_FOR_TEST + 1), &["200 steps, but at most 199"]);
+        assert_eq!(
+            parsed(&jobs(MAX_STEPS_FOR_TEST)).steps.len(),
+            MAX_STEPS_FOR_TEST
+        );
+        assert_error(
+            &jobs(MAX_STEPS_FOR_TEST + 1),
+            &["200 steps, but at most 199"],
+        );
     }
 
     const MAX_STEPS_FOR_TEST: usize = crate::pipeline::MAX_STEPS;

@@ -84,7 +84,11 @@ pub fn validate(pipeline: &Pipeline) -> Result<()> {
             );
         }
         let program = step.command.first().map(String::as_str).unwrap_or("");
-        ensure!(!program.trim().is_empty(), "step {}: the command is empty", step.name);
+        ensure!(
+            !program.trim().is_empty(),
+            "step {}: the command is empty",
+            step.name
+        );
         for (position, &dependency) in step.depends_on.iter().enumerate() {
             ensure!(
                 dependency < step_count,
@@ -106,7 +110,10 @@ pub fn validate(pipeline: &Pipeline) -> Result<()> {
     }
 
     if let Some(cycle) = find_cycle(&pipeline.steps) {
-        let names: Vec<&str> = cycle.iter().map(|&index| pipeline.steps[index].name.as_str()).collect();
+        let names: Vec<&str> = cycle
+            .iter()
+            .map(|&index| pipeline.steps[index].name.as_str())
+            .collect();
         bail!(
             "the steps depend on each other in a cycle: {}; a pipeline must run from start to end",
             names.join(" >> ")
@@ -124,7 +131,10 @@ pub fn check_step_name(name: &str) -> Result<()> {
         length <= MAX_STEP_NAME_LENGTH,
         "step name `{name}` is {length} characters long; Argo allows at most {MAX_STEP_NAME_LENGTH}"
     );
-    if let Some(bad) = name.chars().find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-')) {
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !matches!(c, 'a'..='z' | '0'..='9' | '-'))
+    {
         if bad.is_ascii_uppercase() {
             bail!("step name `{name}` has uppercase letters; Argo puts it into pod names, which must be lowercase");
         }
@@ -147,11 +157,17 @@ pub fn command_for(text: &str, mode: CommandMode) -> Result<Vec<String>> {
     let words = shell_words::split(text).map_err(|_| anyhow!("unbalanced quotes in `{text}`"))?;
     match mode {
         CommandMode::Exec => {
-            let program = words.first().ok_or_else(|| anyhow!("`{text}` has no command, only a comment"))?;
+            let program = words
+                .first()
+                .ok_or_else(|| anyhow!("`{text}` has no command, only a comment"))?;
             ensure!(!program.is_empty(), "the program name in `{text}` is empty");
             Ok(words)
         }
-        CommandMode::Shell => Ok(vec!["/bin/sh".to_string(), "-c".to_string(), text.to_string()]),
+        CommandMode::Shell => Ok(vec![
+            "/bin/sh".to_string(),
+            "-c".to_string(),
+            text.to_string(),
+        ]),
     }
 }
 
@@ -159,17 +175,28 @@ pub fn command_for(text: &str, mode: CommandMode) -> Result<Vec<String>> {
 fn trim_unescaped(text: &str) -> &str {
     let text = text.trim_start();
     let trimmed = text.trim_end();
-    let trailing_backslashes = trimmed.bytes().rev().take_while(|&byte| byte == b'\\').count();
+    let trailing_backslashes = trimmed
+        .bytes()
+        .rev()
+        .take_while(|&byte| byte == b'\\')
+        .count();
     if trailing_backslashes % 2 == 0 {
         return trimmed;
     }
-    let escaped_len = text[trimmed.len()..].chars().next().map_or(0, char::len_utf8);
+    let escaped_len = text[trimmed.len()..]
+        .chars()
+        .next()
+        .map_or(0, char::len_utf8);
     &text[..trimmed.len() + escaped_len]
 }
 
 /// Number of dependency edges in the DAG (for `--explain` and size estimates).
 pub fn edge_count(pipeline: &Pipeline) -> usize {
-    pipeline.steps.iter().map(|step| step.depends_on.len()).sum()
+    pipeline
+        .steps
+        .iter()
+        .map(|step| step.depends_on.len())
+        .sum()
 }
 
 /// Returns one cycle in execution order, its first step repeated at the end, if there is any.
@@ -207,9 +234,12 @@ fn find_cycle(steps: &[Step]) -> Option<Vec<usize>> {
                     path.push((dependency, 0));
                 }
                 Visit::OnPath => {
-                    let cycle_start = path.iter().position(|&(on_path, _)| on_path == dependency)?;
+                    let cycle_start = path
+                        .iter()
+                        .position(|&(on_path, _)| on_path == dependency)?;
                     // The path follows "runs after"; reverse it to read in execution order.
-                    let mut cycle: Vec<usize> = path[cycle_start..].iter().map(|&(s, _)| s).collect();
+                    let mut cycle: Vec<usize> =
+                        path[cycle_start..].iter().map(|&(s, _)| s).collect();
                     cycle.push(dependency);
                     cycle.reverse();
                     return Some(cycle);
@@ -250,26 +280,42 @@ mod tests {
 
     #[test]
     fn valid_dag_passes() {
-        let steps = vec![step("prep", &["a"], &[]), step("train", &["b"], &[0]), step("job-3", &["c"], &[0, 1])];
+        let steps = vec![
+            step("prep", &["a"], &[]),
+            step("train", &["b"], &[0]),
+            step("job-3", &["c"], &[0, 1]),
+        ];
         assert!(validate(&pipeline(steps)).is_ok());
     }
 
     #[test]
     fn step_count_limits() {
         assert_eq!(validation_error(vec![]), "the pipeline has no steps");
-        let too_many = (1..=MAX_STEPS + 1).map(|n| step(&format!("job-{n}"), &["a"], &[])).collect();
+        let too_many = (1..=MAX_STEPS + 1)
+            .map(|n| step(&format!("job-{n}"), &["a"], &[]))
+            .collect();
         let message = validation_error(too_many);
-        assert!(message.contains("200 steps, but at most 199 fit in one Workflow"), "{message}");
-        assert!(message.contains("Argo's CRDs accept 200 templates per Workflow and one of them is the DAG"));
+        assert!(
+            message.contains("200 steps, but at most 199 fit in one Workflow"),
+            "{message}"
+        );
+        assert!(message
+            .contains("Argo's CRDs accept 200 templates per Workflow and one of them is the DAG"));
         assert!(message.contains("split the pipeline"), "{message}");
-        let at_limit: Vec<Step> = (1..=MAX_STEPS).map(|n| step(&format!("job-{n}"), &["a"], &[])).collect();
+        let at_limit: Vec<Step> = (1..=MAX_STEPS)
+            .map(|n| step(&format!("job-{n}"), &["a"], &[]))
+            .collect();
         assert!(validate(&pipeline(at_limit)).is_ok());
     }
 
     #[test]
     fn names_must_be_unique() {
         assert_eq!(
-            validation_error(vec![step("a", &["x"], &[]), step("b", &["x"], &[]), step("a", &["x"], &[])]),
+            validation_error(vec![
+                step("a", &["x"], &[]),
+                step("b", &["x"], &[]),
+                step("a", &["x"], &[])
+            ]),
             "steps 1 and 3 are both named `a`; step names must be unique"
         );
     }
@@ -290,11 +336,18 @@ mod tests {
             ("-a", "must start with a lowercase letter"),
         ];
         for (name, expected) in cases {
-            let message = check_step_name(name).map_err(|err| err.to_string()).unwrap_err();
+            let message = check_step_name(name)
+                .map_err(|err| err.to_string())
+                .unwrap_err();
             assert!(message.contains(expected), "{name:?}: {message}");
         }
-        let message = check_step_name(&"a".repeat(64)).map_err(|err| err.to_string()).unwrap_err();
-        assert!(message.contains("64 characters long; Argo allows at most 63"), "{message}");
+        let message = check_step_name(&"a".repeat(64))
+            .map_err(|err| err.to_string())
+            .unwrap_err();
+        assert!(
+            message.contains("64 characters long; Argo allows at most 63"),
+            "{message}"
+        );
         assert_eq!(
             validation_error(vec![step("Job", &["x"], &[])]),
             "step 1: step name `Job` has uppercase letters; Argo puts it into pod names, which must be lowercase"
@@ -303,8 +356,14 @@ mod tests {
 
     #[test]
     fn commands_must_not_be_empty() {
-        assert_eq!(validation_error(vec![step("a", &[], &[])]), "step a: the command is empty");
-        assert_eq!(validation_error(vec![step("a", &[" ", "x"], &[])]), "step a: the command is empty");
+        assert_eq!(
+            validation_error(vec![step("a", &[], &[])]),
+            "step a: the command is empty"
+        );
+        assert_eq!(
+            validation_error(vec![step("a", &[" ", "x"], &[])]),
+            "step a: the command is empty"
+        );
     }
 
     #[test]
@@ -313,9 +372,19 @@ mod tests {
             validation_error(vec![step("a", &["x"], &[]), step("b", &["x"], &[2])]),
             "step b depends on step number 3, but the pipeline has only 2 steps"
         );
-        assert_eq!(validation_error(vec![step("a", &["x"], &[0])]), "step a depends on itself");
-        let message = validation_error(vec![step("a", &["x"], &[]), step("b", &["x"], &[]), step("c", &["x"], &[1, 0])]);
-        assert!(message.contains("step c: its dependencies are not sorted and unique"), "{message}");
+        assert_eq!(
+            validation_error(vec![step("a", &["x"], &[0])]),
+            "step a depends on itself"
+        );
+        let message = validation_error(vec![
+            step("a", &["x"], &[]),
+            step("b", &["x"], &[]),
+            step("c", &["x"], &[1, 0]),
+        ]);
+        assert!(
+            message.contains("step c: its dependencies are not sorted and unique"),
+            "{message}"
+        );
         let message = validation_error(vec![step("a", &["x"], &[]), step("b", &["x"], &[0, 0])]);
         assert!(message.contains("not sorted and unique"), "{message}");
     }
@@ -323,7 +392,10 @@ mod tests {
     #[test]
     fn cycles_name_their_steps_in_execution_order() {
         assert_eq!(
-            validation_error(vec![step("job-1", &["x"], &[1]), step("job-2", &["x"], &[0])]),
+            validation_error(vec![
+                step("job-1", &["x"], &[1]),
+                step("job-2", &["x"], &[0])
+            ]),
             "the steps depend on each other in a cycle: job-1 >> job-2 >> job-1; \
              a pipeline must run from start to end"
         );
@@ -351,14 +423,37 @@ mod tests {
     #[test]
     fn exec_commands_split_with_quoting() {
         let split = |text| command_for(text, CommandMode::Exec).map_err(|err| err.to_string());
-        assert_eq!(split("echo 'good bye'"), Ok(vec!["echo".to_string(), "good bye".to_string()]));
-        assert_eq!(split("  python  \"a b\".py \\\" x\\ "), Ok(vec!["python".into(), "a b.py".into(), "\"".into(), "x ".into()]));
+        assert_eq!(
+            split("echo 'good bye'"),
+            Ok(vec!["echo".to_string(), "good bye".to_string()])
+        );
+        assert_eq!(
+            split("  python  \"a b\".py \\\" x\\ "),
+            Ok(vec![
+                "python".into(),
+                "a b.py".into(),
+                "\"".into(),
+                "x ".into()
+            ])
+        );
         assert_eq!(split("   "), Err("the command is empty".to_string()));
         assert_eq!(split(""), Err("the command is empty".to_string()));
-        assert_eq!(split("echo 'oops"), Err("unbalanced quotes in `echo 'oops`".to_string()));
-        assert_eq!(split("echo \"oops"), Err("unbalanced quotes in `echo \"oops`".to_string()));
-        assert_eq!(split("# only a comment"), Err("`# only a comment` has no command, only a comment".to_string()));
-        assert_eq!(split("'' a"), Err("the program name in `'' a` is empty".to_string()));
+        assert_eq!(
+            split("echo 'oops"),
+            Err("unbalanced quotes in `echo 'oops`".to_string())
+        );
+        assert_eq!(
+            split("echo \"oops"),
+            Err("unbalanced quotes in `echo \"oops`".to_string())
+        );
+        assert_eq!(
+            split("# only a comment"),
+            Err("`# only a comment` has no command, only a comment".to_string())
+        );
+        assert_eq!(
+            split("'' a"),
+            Err("the program name in `'' a` is empty".to_string())
+        );
     }
 
     #[test]
@@ -366,10 +461,17 @@ mod tests {
         let shell = |text| command_for(text, CommandMode::Shell).map_err(|err| err.to_string());
         assert_eq!(
             shell("  echo 'a  b' | wc -c > out  \n"),
-            Ok(vec!["/bin/sh".to_string(), "-c".to_string(), "echo 'a  b' | wc -c > out".to_string()])
+            Ok(vec![
+                "/bin/sh".to_string(),
+                "-c".to_string(),
+                "echo 'a  b' | wc -c > out".to_string()
+            ])
         );
         assert_eq!(shell(" \t"), Err("the command is empty".to_string()));
-        assert_eq!(shell("echo 'oops"), Err("unbalanced quotes in `echo 'oops`".to_string()));
+        assert_eq!(
+            shell("echo 'oops"),
+            Err("unbalanced quotes in `echo 'oops`".to_string())
+        );
     }
 
     #[test]
@@ -381,7 +483,11 @@ mod tests {
 
     #[test]
     fn counts_edges() {
-        let steps = vec![step("a", &["x"], &[]), step("b", &["x"], &[0]), step("c", &["x"], &[0, 1])];
+        let steps = vec![
+            step("a", &["x"], &[]),
+            step("b", &["x"], &[0]),
+            step("c", &["x"], &[0, 1]),
+        ];
         assert_eq!(edge_count(&pipeline(steps)), 3);
     }
 }
