@@ -139,9 +139,22 @@ pub struct Sourced<T> {
     pub origin: &'static str,
 }
 
-fn pick<T>(flag: Option<T>, flag_origin: &'static str, config: Option<T>, config_origin: &'static str) -> Option<Sourced<T>> {
-    flag.map(|value| Sourced { value, origin: flag_origin })
-        .or_else(|| config.map(|value| Sourced { value, origin: config_origin }))
+fn pick<T>(
+    flag: Option<T>,
+    flag_origin: &'static str,
+    config: Option<T>,
+    config_origin: &'static str,
+) -> Option<Sourced<T>> {
+    flag.map(|value| Sourced {
+        value,
+        origin: flag_origin,
+    })
+    .or_else(|| {
+        config.map(|value| Sourced {
+            value,
+            origin: config_origin,
+        })
+    })
 }
 
 /// Everything `render` takes from outside the pod and the pipeline, merged flags > config file.
@@ -179,12 +192,19 @@ impl Settings {
         let mut env: Vec<Sourced<EnvVar>> = config
             .env
             .into_iter()
-            .map(|value| Sourced { value, origin: CONFIG })
+            .map(|value| Sourced {
+                value,
+                origin: CONFIG,
+            })
             .collect();
         for pair in &flags.env {
             let (key, value) = split_key_value(pair, "--env")?;
             env.push(Sourced {
-                value: EnvVar { name: key.to_string(), value: Some(value.to_string()), value_from: None },
+                value: EnvVar {
+                    name: key.to_string(),
+                    value: Some(value.to_string()),
+                    value_from: None,
+                },
                 origin: "--env flag",
             });
         }
@@ -192,14 +212,36 @@ impl Settings {
             .node_selector
             .unwrap_or_default()
             .into_iter()
-            .map(|(k, value)| (k, Sourced { value, origin: CONFIG }))
+            .map(|(k, value)| {
+                (
+                    k,
+                    Sourced {
+                        value,
+                        origin: CONFIG,
+                    },
+                )
+            })
             .collect();
         for pair in &flags.node_selector {
             let (key, value) = split_key_value(pair, "--node-selector")?;
-            node_selector.insert(key.to_string(), Sourced { value: value.to_string(), origin: "--node-selector flag" });
+            node_selector.insert(
+                key.to_string(),
+                Sourced {
+                    value: value.to_string(),
+                    origin: "--node-selector flag",
+                },
+            );
         }
-        let cpu = flags.cpu.as_deref().map(|q| parse_quantity(q, "--cpu")).transpose()?;
-        let memory = flags.memory.as_deref().map(|q| parse_quantity(q, "--memory")).transpose()?;
+        let cpu = flags
+            .cpu
+            .as_deref()
+            .map(|q| parse_quantity(q, "--cpu"))
+            .transpose()?;
+        let memory = flags
+            .memory
+            .as_deref()
+            .map(|q| parse_quantity(q, "--memory"))
+            .transpose()?;
         Ok(Settings {
             name: flags.name.clone(),
             image: pick(flags.image.clone(), "--image flag", config.image, CONFIG),
@@ -251,9 +293,14 @@ fn parse_quantity(raw: &str, flag: &str) -> Result<Quantity> {
         "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"
     ) || (suffix.len() > 1
         && matches!(&suffix[..1], "e" | "E")
-        && suffix[1..].trim_start_matches(['+', '-']).chars().all(|c| c.is_ascii_digit()));
+        && suffix[1..]
+            .trim_start_matches(['+', '-'])
+            .chars()
+            .all(|c| c.is_ascii_digit()));
     if !number_ok || !suffix_ok {
-        bail!("invalid {flag} {raw:?}: expected a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi");
+        bail!(
+            "invalid {flag} {raw:?}: expected a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi"
+        );
     }
     Ok(Quantity(raw.to_string()))
 }
@@ -284,7 +331,10 @@ mod tests {
             .map(|l| format!("{}\n", l.strip_prefix('#').unwrap_or(l)))
             .collect();
         let spec = parse(&uncommented).unwrap();
-        assert_eq!(spec.image.as_deref(), Some("jupyter/datascience-notebook:latest"));
+        assert_eq!(
+            spec.image.as_deref(),
+            Some("jupyter/datascience-notebook:latest")
+        );
         assert_eq!(spec.env.len(), 2);
         assert!(spec.env[1].value_from.is_some());
     }
@@ -309,17 +359,26 @@ mod tests {
         };
         let settings = Settings::merge(&flags, config).unwrap();
         let image = settings.image.unwrap();
-        assert_eq!((image.value.as_str(), image.origin), ("flag:1", "--image flag"));
+        assert_eq!(
+            (image.value.as_str(), image.origin),
+            ("flag:1", "--image flag")
+        );
         assert_eq!(settings.service_account.unwrap().origin, "config file");
         assert_eq!(settings.env[0].value.value.as_deref(), Some("flag"));
     }
 
     #[test]
     fn env_flag_needs_key_and_value() {
-        let flags = OverrideArgs { env: vec!["NOVALUE".into()], ..Default::default() };
+        let flags = OverrideArgs {
+            env: vec!["NOVALUE".into()],
+            ..Default::default()
+        };
         let err = Settings::merge(&flags, ConfigSpec::default()).unwrap_err();
         assert!(err.to_string().contains("expected KEY=VALUE"), "{err}");
-        let flags = OverrideArgs { env: vec!["A=b=c".into()], ..Default::default() };
+        let flags = OverrideArgs {
+            env: vec!["A=b=c".into()],
+            ..Default::default()
+        };
         let settings = Settings::merge(&flags, ConfigSpec::default()).unwrap();
         assert_eq!(settings.env[0].value.value.as_deref(), Some("b=c"));
     }

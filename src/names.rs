@@ -99,12 +99,18 @@ mod tests {
     #[test]
     fn prefix_without_letters_or_digits_is_an_error() {
         let err = generate_name_prefix("__--!!", 58, "--name").unwrap_err();
-        assert!(err.to_string().contains("invalid --name \"__--!!\""), "{err}");
+        assert!(
+            err.to_string().contains("invalid --name \"__--!!\""),
+            "{err}"
+        );
     }
 
     #[test]
     fn label_value_is_trimmed_and_bounded() {
-        assert_eq!(label_value("jupyter-alice").as_deref(), Some("jupyter-alice"));
+        assert_eq!(
+            label_value("jupyter-alice").as_deref(),
+            Some("jupyter-alice")
+        );
         assert_eq!(label_value("-x y-").as_deref(), Some("x-y"));
         assert_eq!(label_value(&"a".repeat(80)).map(|v| v.len()), Some(63));
         assert_eq!(label_value("--"), None);

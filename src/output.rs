@@ -24,7 +24,10 @@ pub fn to_text<T: Serialize>(value: &T, format: OutputFormat) -> Result<String> 
 /// Writes `text` to stdout. A reader that went away (`| head`) is not an error.
 pub fn write_stdout(text: &str) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("cannot write to stdout"),
     }

@@ -76,7 +76,11 @@ pub struct Report {
 
 impl Report {
     fn note(&mut self, action: Action, field: impl Into<String>, detail: impl Into<String>) {
-        self.notes.push(Note { action, field: field.into(), detail: detail.into() });
+        self.notes.push(Note {
+            action,
+            field: field.into(),
+            detail: detail.into(),
+        });
     }
 }
 
@@ -98,7 +102,13 @@ pub struct Rendered {
 
 pub fn render(input: &RenderInput) -> Result<Rendered> {
     let mut report = Report::default();
-    let RenderInput { pod, container, pipeline, settings, workdir } = *input;
+    let RenderInput {
+        pod,
+        container,
+        pipeline,
+        settings,
+        workdir,
+    } = *input;
     let pod_spec = pod.spec.clone().unwrap_or_default();
     let pod_name = pod.metadata.name.clone().unwrap_or_default();
 
@@ -117,7 +127,11 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let resources = step_resources(container, settings, &mut report);
     let security_context = container_security_context(container, settings, &mut report);
     if container.env_from.as_ref().is_some_and(|e| !e.is_empty()) {
-        report.note(Action::Copy, "envFrom", "ConfigMap/Secret references, as references");
+        report.note(
+            Action::Copy,
+            "envFrom",
+            "ConfigMap/Secret references, as references",
+        );
     }
     note_dropped_container_fields(pod, container, &mut report);
 
@@ -139,14 +153,22 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let mut templates = Vec::with_capacity(pipeline.steps.len() + 1);
     templates.push(Template {
         name: ENTRYPOINT.to_string(),
-        dag: Some(DagTemplate { tasks: dag_tasks(pipeline) }),
+        dag: Some(DagTemplate {
+            tasks: dag_tasks(pipeline),
+        }),
         container: None,
     });
     for step in &pipeline.steps {
         templates.push(Template {
             name: step.name.clone(),
             dag: None,
-            container: Some(step_container(&base_container, &env, &resources, step, &mut report)),
+            container: Some(step_container(
+                &base_container,
+                &env,
+                &resources,
+                step,
+                &mut report,
+            )),
         });
     }
 
@@ -164,7 +186,10 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     };
     note_dropped_pod_fields(pod, &mut report);
 
-    let schedule = settings.schedule.clone().or_else(|| pipeline.schedule.clone());
+    let schedule = settings
+        .schedule
+        .clone()
+        .or_else(|| pipeline.schedule.clone());
     let prefix_max = if schedule.is_some() {
         names::CRON_WORKFLOW_PREFIX_MAX
     } else {
@@ -177,7 +202,11 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         (None, None) => ("jupyterflow", "default"),
     };
     let generate_name = names::generate_name_prefix(raw_name, prefix_max, name_origin)?;
-    report.note(Action::Add, "metadata.generateName", format!("{generate_name} (from {name_origin})"));
+    report.note(
+        Action::Add,
+        "metadata.generateName",
+        format!("{generate_name} (from {name_origin})"),
+    );
     let metadata = ObjectMeta {
         generate_name: Some(generate_name),
         namespace: pod.metadata.namespace.clone(),
@@ -245,18 +274,37 @@ fn step_container(
     container.command = Some(step.command.clone());
     let overrides = &step.overrides;
     if let Some(image) = &overrides.image {
-        report.note(Action::Override, format!("{}.image", step.name), format!("{image} (workflow file)"));
+        report.note(
+            Action::Override,
+            format!("{}.image", step.name),
+            format!("{image} (workflow file)"),
+        );
         container.image = Some(image.clone());
     }
     let mut env = env.to_vec();
     for (name, value) in &overrides.env {
-        report.note(Action::Override, format!("{}.env {name}", step.name), "workflow file");
-        set_env(&mut env, EnvVar { name: name.clone(), value: Some(value.clone()), value_from: None });
+        report.note(
+            Action::Override,
+            format!("{}.env {name}", step.name),
+            "workflow file",
+        );
+        set_env(
+            &mut env,
+            EnvVar {
+                name: name.clone(),
+                value: Some(value.clone()),
+                value_from: None,
+            },
+        );
     }
     container.env = (!env.is_empty()).then_some(env);
     let resources = match &overrides.resources {
         Some(own) => {
-            report.note(Action::Override, format!("{}.resources", step.name), "workflow file");
+            report.note(
+                Action::Override,
+                format!("{}.resources", step.name),
+                "workflow file",
+            );
             own.clone()
         }
         None => resources.clone(),
@@ -275,20 +323,44 @@ fn resources_or_none(resources: ResourceRequirements) -> Option<ResourceRequirem
 }
 
 /// Image: `--image`/config > `--pin-image` (the digest the notebook runs) > the pod's tag.
-fn choose_image(pod: &Pod, container: &Container, settings: &Settings, report: &mut Report) -> Result<String> {
+fn choose_image(
+    pod: &Pod,
+    container: &Container,
+    settings: &Settings,
+    report: &mut Report,
+) -> Result<String> {
     if let Some(image) = &settings.image {
-        report.note(Action::Override, "image", format!("{} ({})", image.value, image.origin));
+        report.note(
+            Action::Override,
+            "image",
+            format!("{} ({})", image.value, image.origin),
+        );
         return Ok(image.value.clone());
     }
-    let tagged = container.image.clone().filter(|i| !i.is_empty()).with_context(|| {
-        format!("container {:?} of the pod has no image; pass --image", container.name)
-    })?;
+    let tagged = container
+        .image
+        .clone()
+        .filter(|i| !i.is_empty())
+        .with_context(|| {
+            format!(
+                "container {:?} of the pod has no image; pass --image",
+                container.name
+            )
+        })?;
     if settings.pin_image {
         let pinned = pinned_image(pod, &container.name)?;
-        report.note(Action::Override, "image", format!("{pinned} (--pin-image; the notebook runs {tagged})"));
+        report.note(
+            Action::Override,
+            "image",
+            format!("{pinned} (--pin-image; the notebook runs {tagged})"),
+        );
         return Ok(pinned);
     }
-    report.note(Action::Copy, "image", format!("{tagged} (container {})", container.name));
+    report.note(
+        Action::Copy,
+        "image",
+        format!("{tagged} (container {})", container.name),
+    );
     Ok(tagged)
 }
 
@@ -319,9 +391,17 @@ fn pinned_image(pod: &Pod, container_name: &str) -> Result<String> {
     Ok(image.to_string())
 }
 
-fn copy_image_pull_policy(container: &Container, settings: &Settings, report: &mut Report) -> Option<String> {
+fn copy_image_pull_policy(
+    container: &Container,
+    settings: &Settings,
+    report: &mut Report,
+) -> Option<String> {
     if let Some(policy) = &settings.image_pull_policy {
-        report.note(Action::Override, "imagePullPolicy", format!("{} ({})", policy.value, policy.origin));
+        report.note(
+            Action::Override,
+            "imagePullPolicy",
+            format!("{} ({})", policy.value, policy.origin),
+        );
         return Some(policy.value.clone());
     }
     if let Some(policy) = &container.image_pull_policy {
@@ -353,7 +433,11 @@ fn copy_env(container: &Container, report: &mut Report) -> Vec<EnvVar> {
             report.note(Action::Drop, format!("env {}", var.name), reason);
             continue;
         }
-        let how = if var.value_from.is_some() { "reference kept as a reference" } else { "value" };
+        let how = if var.value_from.is_some() {
+            "reference kept as a reference"
+        } else {
+            "value"
+        };
         report.note(Action::Copy, format!("env {}", var.name), how);
         kept.push(var.clone());
     }
@@ -371,7 +455,11 @@ fn set_env(env: &mut Vec<EnvVar>, var: EnvVar) {
 fn merge_env(mut env: Vec<EnvVar>, settings: &Settings, report: &mut Report) -> Vec<EnvVar> {
     for var in &settings.env {
         let replaces = env.iter().any(|e| e.name == var.value.name);
-        let action = if replaces { Action::Override } else { Action::Add };
+        let action = if replaces {
+            Action::Override
+        } else {
+            Action::Add
+        };
         report.note(action, format!("env {}", var.value.name), var.origin);
         set_env(&mut env, var.value.clone());
     }
@@ -381,25 +469,37 @@ fn merge_env(mut env: Vec<EnvVar>, settings: &Settings, report: &mut Report) -> 
 /// The projected token volume the API server adds for a service account.
 fn is_service_account_token(volume: &Volume) -> bool {
     volume.projected.as_ref().is_some_and(|p| {
-        p.sources.iter().flatten().any(|s| s.service_account_token.is_some())
+        p.sources
+            .iter()
+            .flatten()
+            .any(|s| s.service_account_token.is_some())
     }) || volume.name.starts_with("kube-api-access-")
 }
 
 /// Why a volume of the notebook must not reach the steps, if it must not.
 fn volume_drop_reason(volume: &Volume, mount: &VolumeMount) -> Option<&'static str> {
-    if is_service_account_token(volume) || mount.mount_path.trim_end_matches('/') == SERVICE_ACCOUNT_MOUNT {
+    if is_service_account_token(volume)
+        || mount.mount_path.trim_end_matches('/') == SERVICE_ACCOUNT_MOUNT
+    {
         return Some("service-account token; Argo mounts the steps' own token when they need one");
     }
     let internal_certs = "jupyterhub-internal-certs";
     if volume.name == internal_certs
-        || volume.secret.as_ref().and_then(|s| s.secret_name.as_deref()) == Some(internal_certs)
+        || volume
+            .secret
+            .as_ref()
+            .and_then(|s| s.secret_name.as_deref())
+            == Some(internal_certs)
     {
         return Some("JupyterHub's internal TLS certificates, for the notebook server only");
     }
     if ARGO_RESERVED_VOLUMES.contains(&volume.name.as_str()) {
         return Some("the name is reserved by Argo's executor");
     }
-    if ARGO_RESERVED_PATHS.iter().any(|p| mount.mount_path.trim_end_matches('/') == *p) {
+    if ARGO_RESERVED_PATHS
+        .iter()
+        .any(|p| mount.mount_path.trim_end_matches('/') == *p)
+    {
         return Some("the mount path is reserved by Argo's executor");
     }
     None
@@ -407,22 +507,46 @@ fn volume_drop_reason(volume: &Volume, mount: &VolumeMount) -> Option<&'static s
 
 /// The volumes the notebook container mounts, with exactly its mounts (subPath, readOnly,
 /// mountPath), so paths in the steps are the paths in the notebook.
-fn copy_volumes_mounted_by(pod: &Pod, container: &Container, report: &mut Report) -> Result<(Vec<Volume>, Vec<VolumeMount>)> {
+fn copy_volumes_mounted_by(
+    pod: &Pod,
+    container: &Container,
+    report: &mut Report,
+) -> Result<(Vec<Volume>, Vec<VolumeMount>)> {
     let pod_volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
     let mut volumes: Vec<Volume> = Vec::new();
     let mut mounts = Vec::new();
     for mount in container.volume_mounts.iter().flatten() {
         let Some(volume) = pod_volumes.and_then(|v| v.iter().find(|v| v.name == mount.name)) else {
-            report.note(Action::Drop, format!("volumeMount {}", mount.mount_path), format!("volume {:?} is not in the pod", mount.name));
+            report.note(
+                Action::Drop,
+                format!("volumeMount {}", mount.mount_path),
+                format!("volume {:?} is not in the pod", mount.name),
+            );
             continue;
         };
         if let Some(reason) = volume_drop_reason(volume, mount) {
-            report.note(Action::Drop, format!("volume {} at {}", volume.name, mount.mount_path), reason);
+            report.note(
+                Action::Drop,
+                format!("volume {} at {}", volume.name, mount.mount_path),
+                reason,
+            );
             continue;
         }
-        let sub = mount.sub_path.as_deref().map(|s| format!(" subPath {s}")).unwrap_or_default();
-        let ro = if mount.read_only == Some(true) { " read-only" } else { "" };
-        report.note(Action::Copy, format!("volume {} at {}", volume.name, mount.mount_path), format!("{}{sub}{ro}", describe_volume(volume)));
+        let sub = mount
+            .sub_path
+            .as_deref()
+            .map(|s| format!(" subPath {s}"))
+            .unwrap_or_default();
+        let ro = if mount.read_only == Some(true) {
+            " read-only"
+        } else {
+            ""
+        };
+        report.note(
+            Action::Copy,
+            format!("volume {} at {}", volume.name, mount.mount_path),
+            format!("{}{sub}{ro}", describe_volume(volume)),
+        );
         if !volumes.iter().any(|v| v.name == volume.name) {
             volumes.push(volume.clone());
         }
@@ -430,9 +554,17 @@ fn copy_volumes_mounted_by(pod: &Pod, container: &Container, report: &mut Report
     }
     for volume in pod_volumes.into_iter().flatten() {
         if !volumes.iter().any(|v| v.name == volume.name)
-            && !container.volume_mounts.iter().flatten().any(|m| m.name == volume.name)
+            && !container
+                .volume_mounts
+                .iter()
+                .flatten()
+                .any(|m| m.name == volume.name)
         {
-            report.note(Action::Drop, format!("volume {}", volume.name), "not mounted by the notebook container");
+            report.note(
+                Action::Drop,
+                format!("volume {}", volume.name),
+                "not mounted by the notebook container",
+            );
         }
     }
     Ok((volumes, mounts))
@@ -448,7 +580,10 @@ fn describe_volume(volume: &Volume) -> String {
     } else if let Some(cm) = &volume.config_map {
         format!("ConfigMap {}", cm.name)
     } else if let Some(secret) = &volume.secret {
-        format!("Secret {} (by reference)", secret.secret_name.as_deref().unwrap_or("?"))
+        format!(
+            "Secret {} (by reference)",
+            secret.secret_name.as_deref().unwrap_or("?")
+        )
     } else {
         "volume".to_string()
     }
@@ -462,7 +597,11 @@ fn add_extra_volumes(
     report: &mut Report,
 ) -> Result<(Vec<Volume>, Vec<VolumeMount>)> {
     for volume in &settings.extra_volumes {
-        report.note(Action::Add, format!("volume {}", volume.name), format!("{} (config file)", describe_volume(volume)));
+        report.note(
+            Action::Add,
+            format!("volume {}", volume.name),
+            format!("{} (config file)", describe_volume(volume)),
+        );
         match volumes.iter_mut().find(|v| v.name == volume.name) {
             Some(existing) => *existing = volume.clone(),
             None => volumes.push(volume.clone()),
@@ -475,7 +614,11 @@ fn add_extra_volumes(
             mount.name,
             mount.mount_path
         );
-        report.note(Action::Add, format!("volumeMount {}", mount.mount_path), format!("volume {} (config file)", mount.name));
+        report.note(
+            Action::Add,
+            format!("volumeMount {}", mount.mount_path),
+            format!("volume {} (config file)", mount.name),
+        );
         mounts.retain(|m| m.mount_path != mount.mount_path);
         mounts.push(mount.clone());
     }
@@ -490,7 +633,11 @@ fn check_workdir_is_mounted(workdir: &str, mounts: &[VolumeMount]) -> Result<()>
     );
     let under = |mount: &VolumeMount| {
         let path = mount.mount_path.trim_end_matches('/');
-        path.is_empty() || workdir == path || workdir.strip_prefix(path).is_some_and(|rest| rest.starts_with('/'))
+        path.is_empty()
+            || workdir == path
+            || workdir
+                .strip_prefix(path)
+                .is_some_and(|rest| rest.starts_with('/'))
     };
     if mounts.iter().any(under) {
         return Ok(());
@@ -512,7 +659,11 @@ fn check_workdir_is_mounted(workdir: &str, mounts: &[VolumeMount]) -> Result<()>
 
 /// CPU and memory of the notebook as step defaults; GPUs and other extended resources dropped
 /// (a parallel DAG would multiply them). Config file > pod; `--cpu`/`--memory`/`--gpu` on top.
-fn step_resources(container: &Container, settings: &Settings, report: &mut Report) -> ResourceRequirements {
+fn step_resources(
+    container: &Container,
+    settings: &Settings,
+    report: &mut Report,
+) -> ResourceRequirements {
     let mut resources = match &settings.resources {
         Some(config) => {
             report.note(Action::Override, "resources", "config file");
@@ -522,19 +673,39 @@ fn step_resources(container: &Container, settings: &Settings, report: &mut Repor
     };
     for (name, value) in [("cpu", &settings.cpu), ("memory", &settings.memory)] {
         if let Some(quantity) = value {
-            report.note(Action::Override, format!("resources {name}"), format!("{} (--{name}: request and limit)", quantity.0));
-            resources.requests.get_or_insert_with(BTreeMap::new).insert(name.to_string(), quantity.clone());
-            resources.limits.get_or_insert_with(BTreeMap::new).insert(name.to_string(), quantity.clone());
+            report.note(
+                Action::Override,
+                format!("resources {name}"),
+                format!("{} (--{name}: request and limit)", quantity.0),
+            );
+            resources
+                .requests
+                .get_or_insert_with(BTreeMap::new)
+                .insert(name.to_string(), quantity.clone());
+            resources
+                .limits
+                .get_or_insert_with(BTreeMap::new)
+                .insert(name.to_string(), quantity.clone());
         }
     }
     if let Some(gpus) = settings.gpu.filter(|&n| n > 0) {
-        report.note(Action::Add, format!("resources {GPU_RESOURCE}"), format!("{gpus} per step (--gpu)"));
-        resources.limits.get_or_insert_with(BTreeMap::new).insert(GPU_RESOURCE.to_string(), Quantity(gpus.to_string()));
+        report.note(
+            Action::Add,
+            format!("resources {GPU_RESOURCE}"),
+            format!("{gpus} per step (--gpu)"),
+        );
+        resources
+            .limits
+            .get_or_insert_with(BTreeMap::new)
+            .insert(GPU_RESOURCE.to_string(), Quantity(gpus.to_string()));
     }
     resources
 }
 
-fn copy_cpu_memory(resources: Option<&ResourceRequirements>, report: &mut Report) -> ResourceRequirements {
+fn copy_cpu_memory(
+    resources: Option<&ResourceRequirements>,
+    report: &mut Report,
+) -> ResourceRequirements {
     let mut copied = ResourceRequirements::default();
     let Some(resources) = resources else {
         return copied;
@@ -545,8 +716,14 @@ fn copy_cpu_memory(resources: Option<&ResourceRequirements>, report: &mut Report
     ] {
         for (name, quantity) in source.iter().flatten() {
             if name == "cpu" || name == "memory" {
-                report.note(Action::Copy, format!("resources.{kind}.{name}"), quantity.0.clone());
-                target.get_or_insert_with(BTreeMap::new).insert(name.clone(), quantity.clone());
+                report.note(
+                    Action::Copy,
+                    format!("resources.{kind}.{name}"),
+                    quantity.0.clone(),
+                );
+                target
+                    .get_or_insert_with(BTreeMap::new)
+                    .insert(name.clone(), quantity.clone());
             } else {
                 let why = if name.contains("gpu") {
                     "GPUs are not copied (every parallel step would hold one); ask with --gpu N"
@@ -558,19 +735,38 @@ fn copy_cpu_memory(resources: Option<&ResourceRequirements>, report: &mut Report
         }
     }
     if resources.claims.as_ref().is_some_and(|c| !c.is_empty()) {
-        report.note(Action::Drop, "resources.claims", "resource claims belong to the notebook pod");
+        report.note(
+            Action::Drop,
+            "resources.claims",
+            "resource claims belong to the notebook pod",
+        );
     }
     copied
 }
 
-fn container_security_context(container: &Container, settings: &Settings, report: &mut Report) -> Option<SecurityContext> {
+fn container_security_context(
+    container: &Container,
+    settings: &Settings,
+    report: &mut Report,
+) -> Option<SecurityContext> {
     let mut context = container.security_context.clone();
     if context.is_some() {
-        report.note(Action::Copy, "securityContext (container)", "as the notebook's");
+        report.note(
+            Action::Copy,
+            "securityContext (container)",
+            "as the notebook's",
+        );
     }
-    for (field, value) in [("runAsUser", settings.run_as_user), ("runAsGroup", settings.run_as_group)] {
+    for (field, value) in [
+        ("runAsUser", settings.run_as_user),
+        ("runAsGroup", settings.run_as_group),
+    ] {
         if let Some(id) = value {
-            report.note(Action::Override, format!("securityContext.{field}"), format!("{id} (config file)"));
+            report.note(
+                Action::Override,
+                format!("securityContext.{field}"),
+                format!("{id} (config file)"),
+            );
             let context = context.get_or_insert_with(SecurityContext::default);
             match field {
                 "runAsUser" => context.run_as_user = Some(id),
@@ -581,46 +777,87 @@ fn container_security_context(container: &Container, settings: &Settings, report
     context
 }
 
-fn choose_service_account(spec: &k8s_openapi::api::core::v1::PodSpec, settings: &Settings, report: &mut Report) -> Option<String> {
+fn choose_service_account(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    settings: &Settings,
+    report: &mut Report,
+) -> Option<String> {
     if let Some(account) = &settings.service_account {
-        report.note(Action::Override, "serviceAccountName", format!("{} ({})", account.value, account.origin));
+        report.note(
+            Action::Override,
+            "serviceAccountName",
+            format!("{} ({})", account.value, account.origin),
+        );
         return Some(account.value.clone());
     }
     #[allow(deprecated)]
-    let account = spec.service_account_name.clone().or_else(|| spec.service_account.clone());
+    let account = spec
+        .service_account_name
+        .clone()
+        .or_else(|| spec.service_account.clone());
     if let Some(name) = &account {
         report.note(Action::Copy, "serviceAccountName", name.clone());
     }
     account
 }
 
-fn copy_image_pull_secrets(spec: &k8s_openapi::api::core::v1::PodSpec, settings: &Settings, report: &mut Report) -> Vec<LocalObjectReference> {
+fn copy_image_pull_secrets(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    settings: &Settings,
+    report: &mut Report,
+) -> Vec<LocalObjectReference> {
     if let Some(secrets) = &settings.image_pull_secrets {
-        report.note(Action::Override, "imagePullSecrets", format!("{} (workflow level)", secrets.origin));
+        report.note(
+            Action::Override,
+            "imagePullSecrets",
+            format!("{} (workflow level)", secrets.origin),
+        );
         return secrets.value.clone();
     }
     let secrets = spec.image_pull_secrets.clone().unwrap_or_default();
     for secret in &secrets {
-        report.note(Action::Copy, format!("imagePullSecrets {}", secret.name), "workflow level, where Argo reads it");
+        report.note(
+            Action::Copy,
+            format!("imagePullSecrets {}", secret.name),
+            "workflow level, where Argo reads it",
+        );
     }
     secrets
 }
 
-fn copy_pod_security_context(spec: &k8s_openapi::api::core::v1::PodSpec, report: &mut Report) -> Option<PodSecurityContext> {
-    let context = spec.security_context.clone().filter(|c| *c != PodSecurityContext::default());
+fn copy_pod_security_context(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    report: &mut Report,
+) -> Option<PodSecurityContext> {
+    let context = spec
+        .security_context
+        .clone()
+        .filter(|c| *c != PodSecurityContext::default());
     if context.is_some() {
-        report.note(Action::Copy, "securityContext (pod)", "workflow level (fsGroup keeps shared files writable)");
+        report.note(
+            Action::Copy,
+            "securityContext (pod)",
+            "workflow level (fsGroup keeps shared files writable)",
+        );
     }
     context
 }
 
-fn merge_node_selector(spec: &k8s_openapi::api::core::v1::PodSpec, settings: &Settings, report: &mut Report) -> BTreeMap<String, String> {
+fn merge_node_selector(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    settings: &Settings,
+    report: &mut Report,
+) -> BTreeMap<String, String> {
     let mut selector = spec.node_selector.clone().unwrap_or_default();
     for (key, value) in &selector {
         report.note(Action::Copy, format!("nodeSelector {key}"), value.clone());
     }
     for (key, value) in &settings.node_selector {
-        report.note(Action::Override, format!("nodeSelector {key}"), format!("{} ({})", value.value, value.origin));
+        report.note(
+            Action::Override,
+            format!("nodeSelector {key}"),
+            format!("{} ({})", value.value, value.origin),
+        );
         selector.insert(key.clone(), value.value.clone());
     }
     selector
@@ -634,24 +871,42 @@ fn is_default_toleration(toleration: &Toleration) -> bool {
     ) && toleration.effect.as_deref() == Some("NoExecute")
 }
 
-fn copy_user_tolerations(spec: &k8s_openapi::api::core::v1::PodSpec, report: &mut Report) -> Vec<Toleration> {
+fn copy_user_tolerations(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    report: &mut Report,
+) -> Vec<Toleration> {
     let mut kept = Vec::new();
     for toleration in spec.tolerations.iter().flatten() {
         let key = toleration.key.as_deref().unwrap_or("*");
         if is_default_toleration(toleration) {
-            report.note(Action::Drop, format!("toleration {key}"), "added to every pod by the API server");
+            report.note(
+                Action::Drop,
+                format!("toleration {key}"),
+                "added to every pod by the API server",
+            );
         } else {
-            report.note(Action::Copy, format!("toleration {key}"), "steps may run where the notebook may");
+            report.note(
+                Action::Copy,
+                format!("toleration {key}"),
+                "steps may run where the notebook may",
+            );
             kept.push(toleration.clone());
         }
     }
     kept
 }
 
-fn copy_affinity(spec: &k8s_openapi::api::core::v1::PodSpec, report: &mut Report) -> Option<k8s_openapi::api::core::v1::Affinity> {
+fn copy_affinity(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    report: &mut Report,
+) -> Option<k8s_openapi::api::core::v1::Affinity> {
     let affinity = spec.affinity.clone();
     if affinity.is_some() {
-        report.note(Action::Copy, "affinity", "steps prefer the nodes the notebook prefers");
+        report.note(
+            Action::Copy,
+            "affinity",
+            "steps prefer the nodes the notebook prefers",
+        );
     }
     affinity
 }
@@ -667,7 +922,11 @@ fn workflow_labels(pod_name: &str) -> BTreeMap<String, String> {
 /// Our labels on the step pods (never KubeSpawner's: its pod watcher and NetworkPolicies select
 /// on them) and no Istio sidecar, which would keep a finished step's pod running.
 fn step_pod_metadata(pod_name: &str, report: &mut Report) -> PodMetadata {
-    report.note(Action::Add, format!("annotation {ISTIO_INJECT}"), "\"false\": a sidecar would keep finished steps running");
+    report.note(
+        Action::Add,
+        format!("annotation {ISTIO_INJECT}"),
+        "\"false\": a sidecar would keep finished steps running",
+    );
     PodMetadata {
         labels: workflow_labels(pod_name),
         annotations: BTreeMap::from([(ISTIO_INJECT.to_string(), "false".to_string())]),
@@ -676,13 +935,41 @@ fn step_pod_metadata(pod_name: &str, report: &mut Report) -> PodMetadata {
 
 fn note_dropped_container_fields(pod: &Pod, container: &Container, report: &mut Report) {
     let dropped: [(&str, bool, &str); 7] = [
-        ("ports", container.ports.as_ref().is_some_and(|p| !p.is_empty()), "steps serve nothing"),
-        ("livenessProbe", container.liveness_probe.is_some(), "probes check the notebook server"),
-        ("readinessProbe", container.readiness_probe.is_some(), "probes check the notebook server"),
-        ("startupProbe", container.startup_probe.is_some(), "probes check the notebook server"),
-        ("lifecycle", container.lifecycle.is_some(), "postStart/preStop hooks belong to the notebook server"),
-        ("args", container.args.as_ref().is_some_and(|a| !a.is_empty()), "the notebook server's arguments; each step runs its own command"),
-        ("command", container.command.as_ref().is_some_and(|c| !c.is_empty()), "each step runs its own command"),
+        (
+            "ports",
+            container.ports.as_ref().is_some_and(|p| !p.is_empty()),
+            "steps serve nothing",
+        ),
+        (
+            "livenessProbe",
+            container.liveness_probe.is_some(),
+            "probes check the notebook server",
+        ),
+        (
+            "readinessProbe",
+            container.readiness_probe.is_some(),
+            "probes check the notebook server",
+        ),
+        (
+            "startupProbe",
+            container.startup_probe.is_some(),
+            "probes check the notebook server",
+        ),
+        (
+            "lifecycle",
+            container.lifecycle.is_some(),
+            "postStart/preStop hooks belong to the notebook server",
+        ),
+        (
+            "args",
+            container.args.as_ref().is_some_and(|a| !a.is_empty()),
+            "the notebook server's arguments; each step runs its own command",
+        ),
+        (
+            "command",
+            container.command.as_ref().is_some_and(|c| !c.is_empty()),
+            "each step runs its own command",
+        ),
     ];
     for (field, present, why) in dropped {
         if present {
@@ -690,12 +977,24 @@ fn note_dropped_container_fields(pod: &Pod, container: &Container, report: &mut 
         }
     }
     let spec = pod.spec.as_ref();
-    for init in spec.and_then(|s| s.init_containers.as_ref()).into_iter().flatten() {
-        report.note(Action::Drop, format!("initContainer {}", init.name), "prepares the notebook pod only");
+    for init in spec
+        .and_then(|s| s.init_containers.as_ref())
+        .into_iter()
+        .flatten()
+    {
+        report.note(
+            Action::Drop,
+            format!("initContainer {}", init.name),
+            "prepares the notebook pod only",
+        );
     }
     for other in spec.map(|s| s.containers.as_slice()).unwrap_or_default() {
         if other.name != container.name {
-            report.note(Action::Drop, format!("container {}", other.name), "sidecar of the notebook; steps run one container");
+            report.note(
+                Action::Drop,
+                format!("container {}", other.name),
+                "sidecar of the notebook; steps run one container",
+            );
         }
     }
 }
@@ -703,12 +1002,36 @@ fn note_dropped_container_fields(pod: &Pod, container: &Container, report: &mut 
 fn note_dropped_pod_fields(pod: &Pod, report: &mut Report) {
     if let Some(spec) = &pod.spec {
         let dropped: [(&str, Option<String>, &str); 6] = [
-            ("schedulerName", spec.scheduler_name.clone(), "JupyterHub's user scheduler packs notebooks, not steps"),
-            ("priorityClassName", spec.priority_class_name.clone(), "the notebook's priority is not the steps'"),
-            ("priority", spec.priority.map(|p| p.to_string()), "set by the API server from the priority class"),
-            ("nodeName", spec.node_name.clone(), "steps are scheduled on their own"),
-            ("hostname", spec.hostname.clone(), "each step pod has its own"),
-            ("restartPolicy", spec.restart_policy.clone(), "Argo sets it for step pods"),
+            (
+                "schedulerName",
+                spec.scheduler_name.clone(),
+                "JupyterHub's user scheduler packs notebooks, not steps",
+            ),
+            (
+                "priorityClassName",
+                spec.priority_class_name.clone(),
+                "the notebook's priority is not the steps'",
+            ),
+            (
+                "priority",
+                spec.priority.map(|p| p.to_string()),
+                "set by the API server from the priority class",
+            ),
+            (
+                "nodeName",
+                spec.node_name.clone(),
+                "steps are scheduled on their own",
+            ),
+            (
+                "hostname",
+                spec.hostname.clone(),
+                "each step pod has its own",
+            ),
+            (
+                "restartPolicy",
+                spec.restart_policy.clone(),
+                "Argo sets it for step pods",
+            ),
         ];
         for (field, value, why) in dropped {
             if let Some(value) = value {
@@ -716,14 +1039,26 @@ fn note_dropped_pod_fields(pod: &Pod, report: &mut Report) {
             }
         }
         if spec.automount_service_account_token.is_some() {
-            report.note(Action::Drop, "automountServiceAccountToken", "Argo's executor needs the steps' token");
+            report.note(
+                Action::Drop,
+                "automountServiceAccountToken",
+                "Argo's executor needs the steps' token",
+            );
         }
     }
     for key in pod.metadata.labels.iter().flatten().map(|(k, _)| k) {
-        report.note(Action::Drop, format!("label {key}"), "KubeSpawner's; its pod watcher and NetworkPolicies select on it");
+        report.note(
+            Action::Drop,
+            format!("label {key}"),
+            "KubeSpawner's; its pod watcher and NetworkPolicies select on it",
+        );
     }
     for key in pod.metadata.annotations.iter().flatten().map(|(k, _)| k) {
-        report.note(Action::Drop, format!("annotation {key}"), "belongs to the notebook pod");
+        report.note(
+            Action::Drop,
+            format!("annotation {key}"),
+            "belongs to the notebook pod",
+        );
     }
 }
 

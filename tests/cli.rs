@@ -28,7 +28,8 @@ fn every_golden_manifest_parses_back_into_the_typed_structs() {
         let manifest: Manifest = if text.trim_start().starts_with('{') {
             serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         } else {
-            kubectl_jupyterflow::yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+            kubectl_jupyterflow::yaml::from_str(&text)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
         };
         check_manifest(&manifest, &path);
         checked += 1;
@@ -43,32 +44,69 @@ fn check_manifest(manifest: &Manifest, path: &Path) {
         Manifest::CronWorkflow(cwf) => (&cwf.api_version, &cwf.kind),
     };
     assert_eq!(api_version, API_VERSION, "{shown}");
-    assert_eq!(kind, manifest.kind(), "{shown}: kind field matches the struct");
+    assert_eq!(
+        kind,
+        manifest.kind(),
+        "{shown}: kind field matches the struct"
+    );
     let spec = manifest.workflow_spec();
     assert!(spec.templates.len() <= 200, "{shown}: too many templates");
-    let entry = spec.templates.iter().find(|t| t.name == spec.entrypoint).expect("entrypoint exists");
+    let entry = spec
+        .templates
+        .iter()
+        .find(|t| t.name == spec.entrypoint)
+        .expect("entrypoint exists");
     let tasks = &entry.dag.as_ref().expect("entrypoint is a DAG").tasks;
     assert!(!tasks.is_empty() && tasks.len() <= 200, "{shown}");
     for template in &spec.templates {
         check_step_name(&template.name).unwrap_or_else(|e| panic!("{shown}: {e}"));
-        assert!(template.dag.is_some() ^ template.container.is_some(), "{shown}: one template type");
+        assert!(
+            template.dag.is_some() ^ template.container.is_some(),
+            "{shown}: one template type"
+        );
         if let Some(container) = &template.container {
-            assert!(container.command.as_ref().is_some_and(|c| !c.is_empty()), "{shown}: command is always set");
+            assert!(
+                container.command.as_ref().is_some_and(|c| !c.is_empty()),
+                "{shown}: command is always set"
+            );
             for mount in container.volume_mounts.iter().flatten() {
-                assert!(spec.volumes.iter().any(|v| v.name == mount.name), "{shown}: mount {} has a volume", mount.name);
+                assert!(
+                    spec.volumes.iter().any(|v| v.name == mount.name),
+                    "{shown}: mount {} has a volume",
+                    mount.name
+                );
             }
             for var in container.env.iter().flatten() {
-                assert!(!var.name.starts_with("JUPYTERHUB_") && !var.name.starts_with("JPY_"), "{shown}: {}", var.name);
+                assert!(
+                    !var.name.starts_with("JUPYTERHUB_") && !var.name.starts_with("JPY_"),
+                    "{shown}: {}",
+                    var.name
+                );
             }
         }
     }
     for task in tasks {
-        assert!(spec.templates.iter().any(|t| t.name == task.template), "{shown}: task {} template", task.name);
+        assert!(
+            spec.templates.iter().any(|t| t.name == task.template),
+            "{shown}: task {} template",
+            task.name
+        );
         for dep in &task.dependencies {
-            assert!(tasks.iter().any(|t| &t.name == dep), "{shown}: dependency {dep}");
+            assert!(
+                tasks.iter().any(|t| &t.name == dep),
+                "{shown}: dependency {dep}"
+            );
         }
     }
-    let prefix = manifest.metadata().generate_name.as_deref().expect("generateName");
-    let limit = if manifest.kind() == "CronWorkflow" { 52 } else { 63 };
+    let prefix = manifest
+        .metadata()
+        .generate_name
+        .as_deref()
+        .expect("generateName");
+    let limit = if manifest.kind() == "CronWorkflow" {
+        52
+    } else {
+        63
+    };
     assert!(prefix.len() + 5 <= limit, "{shown}: generateName too long");
 }

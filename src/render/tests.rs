@@ -100,7 +100,8 @@ struct Case {
 fn case() -> Case {
     Case {
         pod: parse_pod(BASE).unwrap(),
-        pipeline: pipeline::expression::parse("python a.py >> python b.py", CommandMode::Exec).unwrap(),
+        pipeline: pipeline::expression::parse("python a.py >> python b.py", CommandMode::Exec)
+            .unwrap(),
         settings: Settings::default(),
         workdir: "/home/jovyan/project".to_string(),
     }
@@ -133,11 +134,20 @@ fn step(rendered: &Rendered) -> &Container {
 }
 
 fn env_names(container: &Container) -> Vec<&str> {
-    container.env.iter().flatten().map(|e| e.name.as_str()).collect()
+    container
+        .env
+        .iter()
+        .flatten()
+        .map(|e| e.name.as_str())
+        .collect()
 }
 
 fn has_note(rendered: &Rendered, action: Action, field: &str) -> bool {
-    rendered.report.notes.iter().any(|n| n.action == action && n.field == field)
+    rendered
+        .report
+        .notes
+        .iter()
+        .any(|n| n.action == action && n.field == field)
 }
 
 fn yaml_of(rendered: &Rendered) -> String {
@@ -147,8 +157,14 @@ fn yaml_of(rendered: &Rendered) -> String {
 #[test]
 fn copies_image_and_pull_policy_of_the_notebook_container() {
     let rendered = case().render();
-    assert_eq!(step(&rendered).image.as_deref(), Some("quay.io/jupyter/scipy-notebook:2024-12-02"));
-    assert_eq!(step(&rendered).image_pull_policy.as_deref(), Some("IfNotPresent"));
+    assert_eq!(
+        step(&rendered).image.as_deref(),
+        Some("quay.io/jupyter/scipy-notebook:2024-12-02")
+    );
+    assert_eq!(
+        step(&rendered).image_pull_policy.as_deref(),
+        Some("IfNotPresent")
+    );
 }
 
 #[test]
@@ -168,13 +184,19 @@ fn pin_image_without_status_is_an_error() {
     case.settings.pin_image = true;
     case.pod.status = None;
     let err = case.try_render().err().unwrap().to_string();
-    assert!(err.contains("--pin-image") && err.contains("imageID"), "{err}");
+    assert!(
+        err.contains("--pin-image") && err.contains("imageID"),
+        "{err}"
+    );
 }
 
 #[test]
 fn image_flag_overrides_the_pod() {
     let mut case = case();
-    case.settings.image = Some(Sourced { value: "my/image:2".into(), origin: "--image flag" });
+    case.settings.image = Some(Sourced {
+        value: "my/image:2".into(),
+        origin: "--image flag",
+    });
     let rendered = case.render();
     assert_eq!(step(&rendered).image.as_deref(), Some("my/image:2"));
     assert!(has_note(&rendered, Action::Override, "image"));
@@ -183,14 +205,25 @@ fn image_flag_overrides_the_pod() {
 #[test]
 fn image_pull_secrets_go_to_the_workflow_level() {
     let rendered = case().render();
-    assert_eq!(spec(&rendered).image_pull_secrets, vec![LocalObjectReference { name: "regcred".into() }]);
-    assert!(!yaml_of(&rendered).contains("imagePullSecret:"), "never inside the container");
+    assert_eq!(
+        spec(&rendered).image_pull_secrets,
+        vec![LocalObjectReference {
+            name: "regcred".into()
+        }]
+    );
+    assert!(
+        !yaml_of(&rendered).contains("imagePullSecret:"),
+        "never inside the container"
+    );
 }
 
 #[test]
 fn both_security_contexts_are_copied_to_their_levels() {
     let rendered = case().render();
-    assert_eq!(spec(&rendered).security_context.as_ref().unwrap().fs_group, Some(100));
+    assert_eq!(
+        spec(&rendered).security_context.as_ref().unwrap().fs_group,
+        Some(100)
+    );
     let container_context = step(&rendered).security_context.as_ref().unwrap();
     assert_eq!(container_context.run_as_user, Some(1000));
     assert_eq!(container_context.allow_privilege_escalation, Some(false));
@@ -203,23 +236,41 @@ fn config_run_as_user_and_group_override_the_container_context() {
     case.settings.run_as_group = Some(100);
     let rendered = case.render();
     let context = step(&rendered).security_context.as_ref().unwrap();
-    assert_eq!((context.run_as_user, context.run_as_group), (Some(2000), Some(100)));
+    assert_eq!(
+        (context.run_as_user, context.run_as_group),
+        (Some(2000), Some(100))
+    );
     assert_eq!(context.allow_privilege_escalation, Some(false));
 }
 
 #[test]
 fn service_account_is_copied_and_can_be_overridden() {
     let rendered = case().render();
-    assert_eq!(spec(&rendered).service_account_name.as_deref(), Some("notebook"));
+    assert_eq!(
+        spec(&rendered).service_account_name.as_deref(),
+        Some("notebook")
+    );
     let mut case = case();
-    case.settings.service_account = Some(Sourced { value: "pipelines".into(), origin: "--service-account flag" });
-    assert_eq!(spec(&case.render()).service_account_name.as_deref(), Some("pipelines"));
+    case.settings.service_account = Some(Sourced {
+        value: "pipelines".into(),
+        origin: "--service-account flag",
+    });
+    assert_eq!(
+        spec(&case.render()).service_account_name.as_deref(),
+        Some("pipelines")
+    );
 }
 
 #[test]
 fn node_selector_is_copied_and_merged_with_flags() {
     let mut case = case();
-    case.settings.node_selector.insert("gpu".into(), Sourced { value: "a100".into(), origin: "--node-selector flag" });
+    case.settings.node_selector.insert(
+        "gpu".into(),
+        Sourced {
+            value: "a100".into(),
+            origin: "--node-selector flag",
+        },
+    );
     let rendered = case.render();
     let selector = &spec(&rendered).node_selector;
     assert_eq!(selector.get("pool").map(String::as_str), Some("users"));
@@ -229,7 +280,11 @@ fn node_selector_is_copied_and_merged_with_flags() {
 #[test]
 fn user_tolerations_are_kept_and_api_server_defaults_dropped() {
     let rendered = case().render();
-    let keys: Vec<_> = spec(&rendered).tolerations.iter().filter_map(|t| t.key.as_deref()).collect();
+    let keys: Vec<_> = spec(&rendered)
+        .tolerations
+        .iter()
+        .filter_map(|t| t.key.as_deref())
+        .collect();
     assert_eq!(keys, ["hub.jupyter.org/dedicated"]);
 }
 
@@ -247,7 +302,10 @@ fn env_literals_are_copied_with_quotes_intact() {
     let plain = env.iter().find(|e| e.name == "PLAIN").unwrap();
     assert_eq!(plain.value.as_deref(), Some("say \"hi\""));
     let empty = env.iter().find(|e| e.name == "EMPTY").unwrap();
-    assert_eq!((empty.value.as_deref(), empty.value_from.is_none()), (None, true));
+    assert_eq!(
+        (empty.value.as_deref(), empty.value_from.is_none()),
+        (None, true)
+    );
     // And the YAML round-trips to the same value.
     let back: Manifest = crate::yaml::from_str(&yaml_of(&rendered)).unwrap();
     assert_eq!(back, rendered.manifest);
@@ -259,41 +317,91 @@ fn env_references_stay_references() {
     let env = step(&rendered).env.as_ref().unwrap();
     let secret = env.iter().find(|e| e.name == "DB_PASSWORD").unwrap();
     assert_eq!(secret.value, None);
-    let secret_ref = secret.value_from.as_ref().unwrap().secret_key_ref.as_ref().unwrap();
-    assert_eq!((secret_ref.name.as_str(), secret_ref.key.as_str()), ("db", "password"));
+    let secret_ref = secret
+        .value_from
+        .as_ref()
+        .unwrap()
+        .secret_key_ref
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        (secret_ref.name.as_str(), secret_ref.key.as_str()),
+        ("db", "password")
+    );
     let field = env.iter().find(|e| e.name == "MY_NODE").unwrap();
     assert!(field.value_from.as_ref().unwrap().field_ref.is_some());
     let config_map = env.iter().find(|e| e.name == "SETTING").unwrap();
-    assert!(config_map.value_from.as_ref().unwrap().config_map_key_ref.is_some());
+    assert!(config_map
+        .value_from
+        .as_ref()
+        .unwrap()
+        .config_map_key_ref
+        .is_some());
 }
 
 #[test]
 fn hub_tokens_and_hub_env_are_dropped() {
     let rendered = case().render();
     let names = env_names(step(&rendered));
-    assert!(!names.iter().any(|n| n.starts_with("JUPYTERHUB_") || n.starts_with("JPY_")), "{names:?}");
-    assert!(!yaml_of(&rendered).contains("secret-token"), "the token value never reaches the manifest");
-    assert!(has_note(&rendered, Action::Drop, "env JUPYTERHUB_API_TOKEN"));
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("JUPYTERHUB_") || n.starts_with("JPY_")),
+        "{names:?}"
+    );
+    assert!(
+        !yaml_of(&rendered).contains("secret-token"),
+        "the token value never reaches the manifest"
+    );
+    assert!(has_note(
+        &rendered,
+        Action::Drop,
+        "env JUPYTERHUB_API_TOKEN"
+    ));
 }
 
 #[test]
 fn kubespawner_sizing_env_is_dropped() {
     let rendered = case().render();
     let names = env_names(step(&rendered));
-    assert!(!names.contains(&"MEM_LIMIT") && !names.contains(&"CPU_GUARANTEE"), "{names:?}");
+    assert!(
+        !names.contains(&"MEM_LIMIT") && !names.contains(&"CPU_GUARANTEE"),
+        "{names:?}"
+    );
 }
 
 #[test]
 fn env_flags_override_and_add() {
     let mut case = case();
     case.settings.env = vec![
-        Sourced { value: EnvVar { name: "PLAIN".into(), value: Some("new".into()), value_from: None }, origin: "--env flag" },
-        Sourced { value: EnvVar { name: "EPOCHS".into(), value: Some("10".into()), value_from: None }, origin: "--env flag" },
+        Sourced {
+            value: EnvVar {
+                name: "PLAIN".into(),
+                value: Some("new".into()),
+                value_from: None,
+            },
+            origin: "--env flag",
+        },
+        Sourced {
+            value: EnvVar {
+                name: "EPOCHS".into(),
+                value: Some("10".into()),
+                value_from: None,
+            },
+            origin: "--env flag",
+        },
     ];
     let rendered = case.render();
     let env = step(&rendered).env.as_ref().unwrap();
     assert_eq!(env.iter().filter(|e| e.name == "PLAIN").count(), 1);
-    assert_eq!(env.iter().find(|e| e.name == "PLAIN").unwrap().value.as_deref(), Some("new"));
+    assert_eq!(
+        env.iter()
+            .find(|e| e.name == "PLAIN")
+            .unwrap()
+            .value
+            .as_deref(),
+        Some("new")
+    );
     assert_eq!(env.last().unwrap().name, "EPOCHS");
 }
 
@@ -301,13 +409,20 @@ fn env_flags_override_and_add() {
 fn env_from_is_copied_as_references() {
     let rendered = case().render();
     let env_from = step(&rendered).env_from.as_ref().unwrap();
-    assert_eq!(env_from[0].secret_ref.as_ref().unwrap().name, "team-secrets");
+    assert_eq!(
+        env_from[0].secret_ref.as_ref().unwrap().name,
+        "team-secrets"
+    );
 }
 
 #[test]
 fn volumes_mounted_by_the_notebook_are_copied_with_exact_mounts() {
     let rendered = case().render();
-    let volumes: Vec<_> = spec(&rendered).volumes.iter().map(|v| v.name.as_str()).collect();
+    let volumes: Vec<_> = spec(&rendered)
+        .volumes
+        .iter()
+        .map(|v| v.name.as_str())
+        .collect();
     assert_eq!(volumes, ["home", "data", "dshm"]);
     let mounts = step(&rendered).volume_mounts.as_ref().unwrap();
     assert_eq!(mounts[0].mount_path, "/home/jovyan");
@@ -321,7 +436,10 @@ fn service_account_token_volume_and_mount_are_dropped() {
     let rendered = case().render();
     let text = yaml_of(&rendered);
     assert!(!text.contains("kube-api-access"), "{text}");
-    assert!(!text.contains("/var/run/secrets/kubernetes.io/serviceaccount"), "{text}");
+    assert!(
+        !text.contains("/var/run/secrets/kubernetes.io/serviceaccount"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -346,25 +464,51 @@ fn volumes_not_mounted_by_the_notebook_are_dropped() {
 fn argo_reserved_volume_names_and_paths_are_dropped() {
     let mut case = case();
     let spec = case.pod.spec.as_mut().unwrap();
-    spec.volumes.as_mut().unwrap().push(Volume { name: "var-run-argo".into(), ..Volume::default() });
+    spec.volumes.as_mut().unwrap().push(Volume {
+        name: "var-run-argo".into(),
+        ..Volume::default()
+    });
     spec.containers[1].volume_mounts.as_mut().unwrap().extend([
-        VolumeMount { name: "var-run-argo".into(), mount_path: "/mnt/x".into(), ..VolumeMount::default() },
-        VolumeMount { name: "dshm".into(), mount_path: "/argo/staging".into(), ..VolumeMount::default() },
+        VolumeMount {
+            name: "var-run-argo".into(),
+            mount_path: "/mnt/x".into(),
+            ..VolumeMount::default()
+        },
+        VolumeMount {
+            name: "dshm".into(),
+            mount_path: "/argo/staging".into(),
+            ..VolumeMount::default()
+        },
     ]);
     let rendered = case.render();
     let text = yaml_of(&rendered);
-    assert!(!text.contains("var-run-argo") && !text.contains("/argo/staging"), "{text}");
+    assert!(
+        !text.contains("var-run-argo") && !text.contains("/argo/staging"),
+        "{text}"
+    );
 }
 
 #[test]
 fn cpu_and_memory_are_copied_and_gpus_and_extended_resources_dropped() {
     let rendered = case().render();
     let resources = step(&rendered).resources.as_ref().unwrap();
-    let keys = |m: &Option<BTreeMap<String, Quantity>>| m.iter().flatten().map(|(k, _)| k.clone()).collect::<Vec<_>>();
+    let keys = |m: &Option<BTreeMap<String, Quantity>>| {
+        m.iter()
+            .flatten()
+            .map(|(k, _)| k.clone())
+            .collect::<Vec<_>>()
+    };
     assert_eq!(keys(&resources.requests), ["cpu", "memory"]);
     assert_eq!(keys(&resources.limits), ["cpu", "memory"]);
-    assert_eq!(resources.limits.as_ref().unwrap()["memory"], Quantity("4294967296".into()));
-    assert!(has_note(&rendered, Action::Drop, "resources.limits.nvidia.com/gpu"));
+    assert_eq!(
+        resources.limits.as_ref().unwrap()["memory"],
+        Quantity("4294967296".into())
+    );
+    assert!(has_note(
+        &rendered,
+        Action::Drop,
+        "resources.limits.nvidia.com/gpu"
+    ));
 }
 
 #[test]
@@ -375,11 +519,20 @@ fn gpu_cpu_and_memory_flags_set_every_step() {
     case.settings.memory = Some(Quantity("8Gi".into()));
     let rendered = case.render();
     for template in &spec(&rendered).templates[1..] {
-        let resources = template.container.as_ref().unwrap().resources.as_ref().unwrap();
+        let resources = template
+            .container
+            .as_ref()
+            .unwrap()
+            .resources
+            .as_ref()
+            .unwrap();
         let limits = resources.limits.as_ref().unwrap();
         assert_eq!(limits["nvidia.com/gpu"], Quantity("2".into()));
         assert_eq!(limits["cpu"], Quantity("4".into()));
-        assert_eq!(resources.requests.as_ref().unwrap()["memory"], Quantity("8Gi".into()));
+        assert_eq!(
+            resources.requests.as_ref().unwrap()["memory"],
+            Quantity("8Gi".into())
+        );
     }
 }
 
@@ -387,7 +540,10 @@ fn gpu_cpu_and_memory_flags_set_every_step() {
 fn config_resources_replace_the_pods() {
     let mut case = case();
     case.settings.resources = Some(ResourceRequirements {
-        requests: Some(BTreeMap::from([("cpu".to_string(), Quantity("250m".into()))])),
+        requests: Some(BTreeMap::from([(
+            "cpu".to_string(),
+            Quantity("250m".into()),
+        )])),
         ..ResourceRequirements::default()
     });
     let rendered = case.render();
@@ -403,22 +559,38 @@ fn ports_probes_lifecycle_and_args_are_dropped() {
     assert!(container.liveness_probe.is_none() && container.readiness_probe.is_none());
     assert!(container.lifecycle.is_none());
     assert!(container.args.is_none());
-    assert_eq!(container.command.as_deref(), Some(&["python".to_string(), "a.py".to_string()][..]));
+    assert_eq!(
+        container.command.as_deref(),
+        Some(&["python".to_string(), "a.py".to_string()][..])
+    );
 }
 
 #[test]
 fn init_and_sidecar_containers_are_dropped() {
     let rendered = case().render();
     let text = yaml_of(&rendered);
-    assert!(!text.contains("block-cloud-metadata") && !text.contains("istio/proxyv2"), "{text}");
+    assert!(
+        !text.contains("block-cloud-metadata") && !text.contains("istio/proxyv2"),
+        "{text}"
+    );
     assert!(has_note(&rendered, Action::Drop, "container istio-proxy"));
-    assert!(has_note(&rendered, Action::Drop, "initContainer block-cloud-metadata"));
+    assert!(has_note(
+        &rendered,
+        Action::Drop,
+        "initContainer block-cloud-metadata"
+    ));
 }
 
 #[test]
 fn scheduling_and_identity_fields_of_the_pod_are_dropped() {
     let text = yaml_of(&case().render());
-    for dropped in ["jhub-user-scheduler", "jhub-default-priority", "node-a", "OnFailure", "hostname"] {
+    for dropped in [
+        "jhub-user-scheduler",
+        "jhub-default-priority",
+        "node-a",
+        "OnFailure",
+        "hostname",
+    ] {
         assert!(!text.contains(dropped), "{dropped} leaked into:\n{text}");
     }
 }
@@ -427,7 +599,10 @@ fn scheduling_and_identity_fields_of_the_pod_are_dropped() {
 fn kubespawner_labels_and_annotations_are_dropped_and_ours_added() {
     let rendered = case().render();
     let text = yaml_of(&rendered);
-    assert!(!text.contains("hub.jupyter.org") || !text.contains("network-access-hub"), "{text}");
+    assert!(
+        !text.contains("hub.jupyter.org") || !text.contains("network-access-hub"),
+        "{text}"
+    );
     assert!(!text.contains("singleuser-server"), "{text}");
     let labels = rendered.manifest.metadata().labels.clone().unwrap();
     assert_eq!(labels[MANAGED_BY_LABEL], MANAGED_BY);
@@ -439,13 +614,19 @@ fn kubespawner_labels_and_annotations_are_dropped_and_ours_added() {
 
 #[test]
 fn namespace_is_the_pods_because_its_volumes_live_there() {
-    assert_eq!(case().render().manifest.metadata().namespace.as_deref(), Some("jhub"));
+    assert_eq!(
+        case().render().manifest.metadata().namespace.as_deref(),
+        Some("jhub")
+    );
 }
 
 #[test]
 fn workdir_under_a_copied_mount_is_the_steps_working_dir() {
     let rendered = case().render();
-    assert_eq!(step(&rendered).working_dir.as_deref(), Some("/home/jovyan/project"));
+    assert_eq!(
+        step(&rendered).working_dir.as_deref(),
+        Some("/home/jovyan/project")
+    );
 }
 
 #[test]
@@ -454,7 +635,10 @@ fn workdir_outside_every_mount_is_an_error_listing_the_mounts() {
     case.workdir = "/tmp/work".into();
     let err = case.try_render().err().unwrap().to_string();
     assert!(err.contains("/tmp/work"), "{err}");
-    assert!(err.contains("/home/jovyan, /home/jovyan/data, /dev/shm"), "{err}");
+    assert!(
+        err.contains("/home/jovyan, /home/jovyan/data, /dev/shm"),
+        "{err}"
+    );
     assert!(err.contains("--workdir"), "{err}");
     // A path that only shares a prefix with a mount is not under it.
     case.workdir = "/home/jovyanx".into();
@@ -464,7 +648,9 @@ fn workdir_outside_every_mount_is_an_error_listing_the_mounts() {
 #[test]
 fn a_pod_without_volumes_renders_with_workdir_root_only_if_mounted() {
     let mut case = case();
-    case.pod = parse_pod("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i}]}\n").unwrap();
+    case.pod =
+        parse_pod("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i}]}\n")
+            .unwrap();
     let err = case.try_render().err().unwrap().to_string();
     assert!(err.contains("mounts no volume"), "{err}");
 }
@@ -472,7 +658,11 @@ fn a_pod_without_volumes_renders_with_workdir_root_only_if_mounted() {
 #[test]
 fn dag_follows_the_pipeline() {
     let mut case = case();
-    case.pipeline = pipeline::expression::parse("python p.py >> [python t.py --lr 0.1, python t.py --lr 0.5] >> python e.py", CommandMode::Exec).unwrap();
+    case.pipeline = pipeline::expression::parse(
+        "python p.py >> [python t.py --lr 0.1, python t.py --lr 0.5] >> python e.py",
+        CommandMode::Exec,
+    )
+    .unwrap();
     let rendered = case.render();
     let spec = spec(&rendered);
     assert_eq!(spec.entrypoint, ENTRYPOINT);
@@ -480,35 +670,66 @@ fn dag_follows_the_pipeline() {
     let tasks = &spec.templates[0].dag.as_ref().unwrap().tasks;
     let deps: Vec<(&str, Vec<&str>)> = tasks
         .iter()
-        .map(|t| (t.name.as_str(), t.dependencies.iter().map(String::as_str).collect()))
+        .map(|t| {
+            (
+                t.name.as_str(),
+                t.dependencies.iter().map(String::as_str).collect(),
+            )
+        })
         .collect();
     assert_eq!(
         deps,
-        [("job-1", vec![]), ("job-2", vec!["job-1"]), ("job-3", vec!["job-1"]), ("job-4", vec!["job-2", "job-3"])]
+        [
+            ("job-1", vec![]),
+            ("job-2", vec!["job-1"]),
+            ("job-3", vec!["job-1"]),
+            ("job-4", vec!["job-2", "job-3"])
+        ]
     );
 }
 
 #[test]
 fn shell_mode_wraps_the_step() {
     let mut case = case();
-    case.pipeline = pipeline::expression::parse("python a.py | tee log.txt", CommandMode::Shell).unwrap();
+    case.pipeline =
+        pipeline::expression::parse("python a.py | tee log.txt", CommandMode::Shell).unwrap();
     let rendered = case.render();
     assert_eq!(
         step(&rendered).command.as_deref(),
-        Some(&["/bin/sh".to_string(), "-c".to_string(), "python a.py | tee log.txt".to_string()][..])
+        Some(
+            &[
+                "/bin/sh".to_string(),
+                "-c".to_string(),
+                "python a.py | tee log.txt".to_string()
+            ][..]
+        )
     );
 }
 
 #[test]
 fn generate_name_comes_from_name_flag_then_file_then_pod() {
     let mut case = case();
-    assert_eq!(case.render().manifest.metadata().generate_name.as_deref(), Some("jupyter-alice-"));
+    assert_eq!(
+        case.render().manifest.metadata().generate_name.as_deref(),
+        Some("jupyter-alice-")
+    );
     case.pipeline.name = Some("My Pipeline".into());
-    assert_eq!(case.render().manifest.metadata().generate_name.as_deref(), Some("my-pipeline-"));
+    assert_eq!(
+        case.render().manifest.metadata().generate_name.as_deref(),
+        Some("my-pipeline-")
+    );
     case.settings.name = Some("train_v2".into());
-    assert_eq!(case.render().manifest.metadata().generate_name.as_deref(), Some("train-v2-"));
+    assert_eq!(
+        case.render().manifest.metadata().generate_name.as_deref(),
+        Some("train-v2-")
+    );
     case.settings.name = Some("!!!".into());
-    assert!(case.try_render().err().unwrap().to_string().contains("invalid --name"));
+    assert!(case
+        .try_render()
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("invalid --name"));
 }
 
 #[test]
@@ -517,13 +738,20 @@ fn schedule_makes_a_cron_workflow_with_schedules() {
     case.settings.schedule = Some("0 3 * * *".into());
     case.settings.name = Some("a".repeat(80));
     let rendered = case.render();
-    let Manifest::CronWorkflow(cron) = &rendered.manifest else { panic!("not a CronWorkflow") };
+    let Manifest::CronWorkflow(cron) = &rendered.manifest else {
+        panic!("not a CronWorkflow")
+    };
     assert_eq!(cron.spec.schedules, ["0 3 * * *"]);
     assert_eq!(cron.spec.schedule, None);
     assert!(cron.metadata.generate_name.as_ref().unwrap().len() + 5 <= 52);
     case.settings.legacy_schedule = true;
-    let Manifest::CronWorkflow(cron) = case.render().manifest else { panic!("not a CronWorkflow") };
-    assert_eq!((cron.spec.schedules.len(), cron.spec.schedule.as_deref()), (0, Some("0 3 * * *")));
+    let Manifest::CronWorkflow(cron) = case.render().manifest else {
+        panic!("not a CronWorkflow")
+    };
+    assert_eq!(
+        (cron.spec.schedules.len(), cron.spec.schedule.as_deref()),
+        (0, Some("0 3 * * *"))
+    );
 }
 
 #[test]
@@ -532,37 +760,72 @@ fn schedule_from_the_workflow_file_is_used_and_checked() {
     case.pipeline.schedule = Some("*/2 * * * *".into());
     assert_eq!(case.render().manifest.kind(), CRON_WORKFLOW_KIND);
     case.pipeline.schedule = Some("every day".into());
-    assert!(case.try_render().err().unwrap().to_string().contains("invalid schedule"));
+    assert!(case
+        .try_render()
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("invalid schedule"));
 }
 
 #[test]
 fn step_overrides_from_a_file_win() {
     let mut case = case();
     case.pipeline.steps[1].overrides.image = Some("other:1".into());
-    case.pipeline.steps[1].overrides.env.insert("PLAIN".into(), "job".into());
+    case.pipeline.steps[1]
+        .overrides
+        .env
+        .insert("PLAIN".into(), "job".into());
     let rendered = case.render();
     let second = spec(&rendered).templates[2].container.as_ref().unwrap();
     assert_eq!(second.image.as_deref(), Some("other:1"));
-    assert_eq!(second.env.as_ref().unwrap().iter().find(|e| e.name == "PLAIN").unwrap().value.as_deref(), Some("job"));
-    assert_eq!(step(&rendered).image.as_deref(), Some("quay.io/jupyter/scipy-notebook:2024-12-02"));
+    assert_eq!(
+        second
+            .env
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|e| e.name == "PLAIN")
+            .unwrap()
+            .value
+            .as_deref(),
+        Some("job")
+    );
+    assert_eq!(
+        step(&rendered).image.as_deref(),
+        Some("quay.io/jupyter/scipy-notebook:2024-12-02")
+    );
 }
 
 #[test]
 fn argo_expressions_in_copied_values_are_warned_about() {
     let mut case = case();
     case.settings.env = vec![Sourced {
-        value: EnvVar { name: "T".into(), value: Some("{{x}}".into()), value_from: None },
+        value: EnvVar {
+            name: "T".into(),
+            value: Some("{{x}}".into()),
+            value_from: None,
+        },
         origin: "--env flag",
     }];
     let rendered = case.render();
-    assert!(rendered.report.warnings.iter().any(|w| w.contains("env T")), "{:?}", rendered.report.warnings);
+    assert!(
+        rendered.report.warnings.iter().any(|w| w.contains("env T")),
+        "{:?}",
+        rendered.report.warnings
+    );
 }
 
 #[test]
 fn a_step_named_like_the_entrypoint_is_an_error() {
     let mut case = case();
     case.pipeline.steps[0].name = ENTRYPOINT.into();
-    assert!(case.try_render().err().unwrap().to_string().contains("rename the job"));
+    assert!(case
+        .try_render()
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("rename the job"));
 }
 
 #[test]

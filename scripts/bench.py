@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""Whole-process benchmark of `kubectl-jupyterflow render` from a pod file.
+
+Runs the release binary many times per scenario and reports the median and p90 wall time
+and the peak resident memory of the process. Usage: scripts/bench.sh (builds, then runs this).
+"""
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("JF_BENCH_BIN", os.path.join(ROOT, "target", "release", "kubectl-jupyterflow"))
+POD = os.path.join(ROOT, "examples", "notebook-pod.yaml")
+RUNS = int(os.environ.get("JF_BENCH_RUNS", "200"))
+
+
+def chain(n):
+    return " >> ".join(f"python step.py --index {i} --lr 0.{i % 10}" for i in range(1, n + 1))
+
+
+SCENARIOS = [
+    ("3-step chain", ["-c", "python prep.py >> python train.py --lr 0.1 >> python eval.py"]),
+    ("fan-out (1 >> [2 x 8] >> 1)", ["-c", "python prep.py >> [" + ", ".join(
+        f"python train.py --lr 0.{i}" for i in range(1, 9)) + "] >> python eval.py"]),
+    ("150-step chain", ["-c", chain(150)]),
+    ("199-step chain (the limit)", ["-c", chain(199)]),
+]
+
+
+def run_once(args):
+    start = time.perf_counter()
+    proc = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={"HOME": "/nonexistent"})
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"benchmark command failed ({proc.returncode}): {proc.stderr.decode()}")
+    return elapsed
+
+
+def peak_rss_mib(args):
+    # ru_maxrss of RUSAGE_CHILDREN is the largest of all waited-for children: measure each
+    # scenario in a fresh child process so earlier scenarios do not mask it.
+    code = (
+        "import resource,subprocess,sys;"
+        "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,env={'HOME':'/nonexistent'},check=True);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, check=True, text=True)
+    return int(out.stdout.strip()) / 1024
+
+
+def main():
+    if not os.path.exists(BIN):
+        sys.exit(f"{BIN} not found; run scripts/bench.sh (it builds the release binary first)")
+    print(f"binary: {BIN} ({os.path.getsize(BIN) / 1024 / 1024:.1f} MiB), {RUNS} runs per scenario, "
+          f"{os.cpu_count()} cores")
+    print(f"{'scenario':<30} {'median ms':>10} {'p90 ms':>8} {'min ms':>8} {'peak RSS MiB':>13}")
+    for name, pipeline in SCENARIOS:
+        args = [BIN, "render", "--pod-file", POD, "--workdir", "/home/jovyan", *pipeline]
+        for _ in range(5):  # warm the page cache
+            run_once(args)
+        times = sorted(run_once(args) * 1000 for _ in range(RUNS))
+        p90 = times[int(len(times) * 0.9) - 1]
+        print(f"{name:<30} {statistics.median(times):>10.2f} {p90:>8.2f} {times[0]:>8.2f} "
+              f"{peak_rss_mib(args):>13.1f}")
+
+
+if __name__ == "__main__":
+    main()
