@@ -32,16 +32,25 @@ needs a service account that may read pods and create workflows.";
 
 const AFTER_HELP: &str = "\
 Examples:
-  # Inside a notebook: run three scripts one after another
-  kubectl jupyterflow render -c \"python prep.py >> python train.py --lr 0.1 >> python eval.py\" | argo submit -
+  # Inside a notebook: run three scripts one after another, in the notebook's image
+  kubectl jupyterflow render -c \"python prep.py >> python train.py >> python eval.py\" --submit
 
   # Two trainings in parallel after prep, then eval
-  kubectl jupyterflow render -c \"python prep.py >> [python train.py --lr 0.1, python train.py --lr 0.5] >> python eval.py\" --submit
+  kubectl jupyterflow render --submit \\
+    -c \"python prep.py >> [python train.py --lr 0.1, python train.py --lr 0.5] >> python eval.py\"
 
-  # A JupyterFlow workflow file
-  kubectl jupyterflow render -f workflow.yaml > wf.yaml
+  # Look at the workflow first, or hand it to the argo CLI
+  kubectl jupyterflow render -c \"python train.py\" > wf.yaml
+  kubectl jupyterflow render -c \"python train.py\" | argo submit -
+
+  # A JupyterFlow workflow file (jobs, dags, schedule)
+  kubectl jupyterflow render -f workflow.yaml --submit
+
+  # Every night at 3, with a GPU
+  kubectl jupyterflow render -c \"python train.py\" --schedule \"0 3 * * *\" --gpu 1 --submit
 
   # Outside the notebook, from a saved pod (no cluster needed)
+  kubectl get pod jupyter-alice -o yaml > pod.yaml
   kubectl jupyterflow render --pod-file pod.yaml --workdir /home/jovyan -c \"python hello.py\"";
 
 #[derive(Debug, Parser)]
@@ -76,7 +85,12 @@ pub enum Command {
     #[command(hide = true)]
     Man(ManArgs),
     /// The completion protocol kubectl uses for plugins (run by kubectl_complete-jupyterflow)
-    #[command(name = "__complete", hide = true, disable_help_flag = true, disable_version_flag = true)]
+    #[command(
+        name = "__complete",
+        hide = true,
+        disable_help_flag = true,
+        disable_version_flag = true
+    )]
     Complete(CompleteArgs),
 }
 
@@ -125,29 +139,35 @@ pub struct CompleteArgs {
 
 #[derive(Debug, Args)]
 pub struct RenderArgs {
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "What to run")]
     pub pipeline: PipelineArgs,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "The notebook pod")]
     pub pod: PodArgs,
 
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "How the steps run")]
     pub overrides: OverrideArgs,
 
     /// Output format: yaml or json [default: yaml]; with --submit also name [default: "<kind>/<name> created"]
-    #[arg(short = 'o', long = "output", value_enum)]
+    #[arg(short = 'o', long = "output", value_enum, help_heading = "Output")]
     pub output: Option<OutputFormat>,
 
     /// Explain on stderr, one line per field, what was copied from the pod, dropped or overridden
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub explain: bool,
 
     /// Create the workflow in the cluster instead of printing it
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub submit: bool,
 
     /// With --submit: "server" asks the API server to validate without storing; "none" creates
-    #[arg(long = "dry-run", value_enum, requires = "submit", default_value_t = DryRun::None)]
+    #[arg(
+        long = "dry-run",
+        value_enum,
+        requires = "submit",
+        default_value_t = DryRun::None,
+        help_heading = "Output"
+    )]
     pub dry_run: DryRun,
 }
 
@@ -237,15 +257,15 @@ pub struct OverrideArgs {
     pub node_selector: Vec<String>,
 
     /// Make a CronWorkflow that runs on this cron schedule, e.g. "0 3 * * *"
-    #[arg(long, value_name = "CRON")]
+    #[arg(long, value_name = "CRON", help_heading = "Schedule")]
     pub schedule: Option<String>,
 
     /// Time zone of the schedule, e.g. Europe/Berlin [default: the controller's]
-    #[arg(long, value_name = "TZ")]
+    #[arg(long, value_name = "TZ", help_heading = "Schedule")]
     pub timezone: Option<String>,
 
     /// Write the pre-3.6 singular `schedule` field instead of `schedules` (Argo older than v3.6)
-    #[arg(long = "legacy-schedule")]
+    #[arg(long = "legacy-schedule", help_heading = "Schedule")]
     pub legacy_schedule: bool,
 }
 

@@ -4,7 +4,7 @@
 //! `kubectl jupyterflow <TAB>` is completed by kubectl itself (1.26+): its completion calls
 //! `kubectl __complete jupyterflow WORD...`, which runs `kubectl_complete-jupyterflow WORD...`
 //! from PATH and passes on what it prints, in cobra's format: one candidate a line (optionally
-//! `candidate<TAB>description`), then `:<directive>`. Our helper is a two-line script that runs
+//! `candidate<TAB>description`), then `:<directive>`. Our helper is a small script that runs
 //! `kubectl-jupyterflow __complete WORD...`, answered here by walking the clap definition, so
 //! the candidates can never drift from the real flags.
 
@@ -30,7 +30,14 @@ pub const LOOKUP_TIMEOUT: Duration = Duration::from_millis(1500);
 pub fn script(shell: Shell) -> String {
     let mut buf = Vec::new();
     clap_complete::generate(shell, &mut visible_command(), BIN, &mut buf);
-    String::from_utf8_lossy(&buf).into_owned()
+    let script = String::from_utf8_lossy(&buf).into_owned();
+    match shell {
+        // clap_complete's bash script spells the state of a hyphenated binary two ways
+        // (`kubectl__jupyterflow__subcmd__render` in the loop, `kubectl__subcmd__jupyterflow__...`
+        // in the case arms), so nothing after a subcommand completes: clap-rs/clap#6421.
+        Shell::Bash => script.replace("kubectl__subcmd__jupyterflow", "kubectl__jupyterflow"),
+        _ => script,
+    }
 }
 
 /// The clap definition without the hidden subcommands (`man`, `__complete`), which
@@ -43,7 +50,9 @@ fn visible_command() -> clap::Command {
         .propagate_version(true)
         .subcommand_required(true)
         .about(full.get_about().cloned().unwrap_or_default());
-    full.get_subcommands().filter(|sub| !sub.is_hide_set()).fold(root, |root, sub| root.subcommand(sub.clone()))
+    full.get_subcommands()
+        .filter(|sub| !sub.is_hide_set())
+        .fold(root, |root, sub| root.subcommand(sub.clone()))
 }
 
 pub fn run_completions(args: &CompletionsArgs) -> Result<()> {
@@ -72,7 +81,8 @@ pub fn run_man(args: &ManArgs) -> Result<()> {
     match &args.dir {
         None => output::write_stdout(&man_page()?),
         Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("cannot create folder {}", dir.display()))?;
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create folder {}", dir.display()))?;
             clap_mangen::generate_to(Cli::command(), dir)
                 .with_context(|| format!("cannot write the man pages to {}", dir.display()))
         }
@@ -100,7 +110,10 @@ pub struct Candidate {
 
 impl Candidate {
     fn new(value: impl Into<String>, description: Option<String>) -> Self {
-        Candidate { value: value.into(), description }
+        Candidate {
+            value: value.into(),
+            description,
+        }
     }
 }
 
@@ -141,7 +154,13 @@ pub struct Plan {
 
 impl Plan {
     fn done(candidates: Vec<Candidate>, directive: u32) -> Self {
-        Plan { candidates, directive, lookup: None, to_complete: String::new(), insert_prefix: String::new() }
+        Plan {
+            candidates,
+            directive,
+            lookup: None,
+            to_complete: String::new(),
+            insert_prefix: String::new(),
+        }
     }
 }
 
@@ -203,7 +222,10 @@ pub fn plan(words: &[String]) -> Plan {
                     break;
                 }
             }
-        } else if let Some(sub) = (positionals == 0).then(|| cmd.find_subcommand(word)).flatten() {
+        } else if let Some(sub) = (positionals == 0)
+            .then(|| cmd.find_subcommand(word))
+            .flatten()
+        {
             cmd = sub;
             seen.clear();
         } else {
@@ -224,7 +246,8 @@ pub fn plan(words: &[String]) -> Plan {
             };
         }
     }
-    let only_flags_left = !only_positionals && to_complete.is_empty() && takes_only_flags(cmd, positionals);
+    let only_flags_left =
+        !only_positionals && to_complete.is_empty() && takes_only_flags(cmd, positionals);
     if (to_complete.starts_with('-') && !only_positionals) || only_flags_left {
         return Plan::done(flags(cmd, &seen, to_complete), directive::NO_FILE_COMP);
     }
@@ -232,11 +255,19 @@ pub fn plan(words: &[String]) -> Plan {
         let names = cmd
             .get_subcommands()
             .filter(|sub| !sub.is_hide_set() && sub.get_name().starts_with(to_complete))
-            .map(|sub| Candidate::new(sub.get_name(), first_line(sub.get_about().map(|a| a.to_string()))))
+            .map(|sub| {
+                Candidate::new(
+                    sub.get_name(),
+                    first_line(sub.get_about().map(|a| a.to_string())),
+                )
+            })
             .collect();
         return Plan::done(names, directive::NO_FILE_COMP);
     }
-    let positional = cmd.get_positionals().filter(|a| !a.is_hide_set()).nth(positionals);
+    let positional = cmd
+        .get_positionals()
+        .filter(|a| !a.is_hide_set())
+        .nth(positionals);
     match positional {
         Some(arg) => complete_value(arg, to_complete, "", lookup),
         None => Plan::done(Vec::new(), directive::NO_FILE_COMP),
@@ -245,12 +276,20 @@ pub fn plan(words: &[String]) -> Plan {
 
 /// `render` takes no positional words: an empty word is best answered with its flags.
 fn takes_only_flags(cmd: &clap::Command, positionals: usize) -> bool {
-    !cmd.has_subcommands() && cmd.get_positionals().filter(|a| !a.is_hide_set()).nth(positionals).is_none()
+    !cmd.has_subcommands()
+        && cmd
+            .get_positionals()
+            .filter(|a| !a.is_hide_set())
+            .nth(positionals)
+            .is_none()
 }
 
 fn find_long<'a>(cmd: &'a clap::Command, name: &str) -> Option<&'a Arg> {
     cmd.get_arguments().find(|arg| {
-        arg.get_long() == Some(name) || arg.get_all_aliases().is_some_and(|aliases| aliases.contains(&name))
+        arg.get_long() == Some(name)
+            || arg
+                .get_all_aliases()
+                .is_some_and(|aliases| aliases.contains(&name))
     })
 }
 
@@ -268,14 +307,23 @@ fn remember(lookup: &mut Lookup, arg: &Arg, value: &str) {
 }
 
 fn first_line(text: Option<String>) -> Option<String> {
-    text.and_then(|t| t.lines().next().map(str::trim).filter(|l| !l.is_empty()).map(String::from))
+    text.and_then(|t| {
+        t.lines()
+            .next()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(String::from)
+    })
 }
 
 /// The flags of `cmd` that start with `to_complete`, except those already given once (as
 /// cobra does); short forms only when just `-` is typed.
 fn flags(cmd: &clap::Command, seen: &[&str], to_complete: &str) -> Vec<Candidate> {
     let mut candidates = Vec::new();
-    for arg in cmd.get_arguments().filter(|a| !a.is_hide_set() && !a.is_positional()) {
+    for arg in cmd
+        .get_arguments()
+        .filter(|a| !a.is_hide_set() && !a.is_positional())
+    {
         let repeatable = matches!(arg.get_action(), ArgAction::Append | ArgAction::Count);
         if seen.contains(&arg.get_id().as_str()) && !repeatable {
             continue;
@@ -360,7 +408,9 @@ pub fn run_complete(args: &CompleteArgs) -> Result<()> {
             look_up(lookup)
                 .into_iter()
                 .filter(|c| c.value.starts_with(&plan.to_complete))
-                .map(|c| Candidate::new(format!("{}{}", plan.insert_prefix, c.value), c.description)),
+                .map(|c| {
+                    Candidate::new(format!("{}{}", plan.insert_prefix, c.value), c.description)
+                }),
         );
     }
     let _ = output::write_stdout(&format(&candidates, plan.directive));
@@ -373,7 +423,9 @@ pub fn look_up(lookup: &Lookup) -> Vec<Candidate> {
     match (&lookup.resource, &lookup.pod_file) {
         (Some(Resource::Contexts), _) => contexts(lookup.kubeconfig.as_deref()),
         (Some(Resource::Containers), Some(path)) if path != Path::new("-") => {
-            source::read_pod_file(path).map(|pod| containers(&pod)).unwrap_or_default()
+            source::read_pod_file(path)
+                .map(|pod| containers(&pod))
+                .unwrap_or_default()
         }
         (Some(Resource::Containers), Some(_)) | (None, _) => Vec::new(),
         (Some(_), _) if !has_credentials(lookup) => Vec::new(),
@@ -390,12 +442,14 @@ fn has_credentials(lookup: &Lookup) -> bool {
     let non_empty = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
     let kubeconfig = lookup.kubeconfig.is_some()
         || non_empty("KUBECONFIG")
-        || std::env::var_os("HOME").is_some_and(|home| Path::new(&home).join(".kube/config").is_file());
+        || std::env::var_os("HOME")
+            .is_some_and(|home| Path::new(&home).join(".kube/config").is_file());
     let service_account_dir = std::env::var_os(client::SERVICE_ACCOUNT_DIR_ENV)
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(client::SERVICE_ACCOUNT_DIR));
-    kubeconfig || (non_empty("KUBERNETES_SERVICE_HOST") && service_account_dir.join("token").is_file())
+    kubeconfig
+        || (non_empty("KUBERNETES_SERVICE_HOST") && service_account_dir.join("token").is_file())
 }
 
 /// Runs `work` on its own thread and gives up after `limit`. A thread stuck on the network (or
@@ -415,7 +469,10 @@ fn look_up_in_cluster(lookup: &Lookup) -> Vec<Candidate> {
     use k8s_openapi::api::core::v1::{Namespace, Pod};
     use kube::api::{Api, ListParams};
 
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    else {
         return Vec::new();
     };
     runtime.block_on(async {
@@ -429,18 +486,18 @@ fn look_up_in_cluster(lookup: &Lookup) -> Vec<Candidate> {
         };
         let list = ListParams::default().limit(500);
         match lookup.resource {
-            Some(Resource::Pods) => Api::<Pod>::namespaced(connection.client, &connection.namespace)
+            Some(Resource::Pods) => {
+                Api::<Pod>::namespaced(connection.client, &connection.namespace)
+                    .list_metadata(&list)
+                    .await
+                    .map(|list| names(list.items.into_iter().map(|item| item.metadata)))
+                    .unwrap_or_default()
+            }
+            Some(Resource::Namespaces) => Api::<Namespace>::all(connection.client)
                 .list_metadata(&list)
                 .await
                 .map(|list| names(list.items.into_iter().map(|item| item.metadata)))
                 .unwrap_or_default(),
-            Some(Resource::Namespaces) => {
-                Api::<Namespace>::all(connection.client)
-                .list_metadata(&list)
-                .await
-                .map(|list| names(list.items.into_iter().map(|item| item.metadata)))
-                .unwrap_or_default()
-            }
             Some(Resource::Containers) => {
                 let pod_name = lookup
                     .pod
@@ -461,10 +518,15 @@ fn look_up_in_cluster(lookup: &Lookup) -> Vec<Candidate> {
 }
 
 /// Sorted object names, without descriptions.
-fn names(metadata: impl Iterator<Item = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>) -> Vec<Candidate> {
+fn names(
+    metadata: impl Iterator<Item = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+) -> Vec<Candidate> {
     let mut names: Vec<String> = metadata.filter_map(|meta| meta.name).collect();
     names.sort();
-    names.into_iter().map(|name| Candidate::new(name, None)).collect()
+    names
+        .into_iter()
+        .map(|name| Candidate::new(name, None))
+        .collect()
 }
 
 /// The containers of a pod, with their image as the description.
@@ -486,9 +548,17 @@ fn contexts(kubeconfig: Option<&Path>) -> Vec<Candidate> {
         return Vec::new();
     };
     let description = |context: &kube::config::NamedContext| {
-        context.context.as_ref().map(|c| format!("cluster {}", c.cluster)).filter(|d| d != "cluster ")
+        context
+            .context
+            .as_ref()
+            .map(|c| format!("cluster {}", c.cluster))
+            .filter(|d| d != "cluster ")
     };
-    config.contexts.iter().map(|c| Candidate::new(c.name.clone(), description(c))).collect()
+    config
+        .contexts
+        .iter()
+        .map(|c| Candidate::new(c.name.clone(), description(c)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -510,9 +580,16 @@ mod tests {
     #[test]
     fn subcommands_are_offered_first_without_hidden_ones() {
         let plan = plan(&words(""));
-        assert_eq!(values(&plan), ["render", "config", "completions", "version", "help"]);
+        assert_eq!(
+            values(&plan),
+            ["render", "config", "completions", "version", "help"]
+        );
         assert_eq!(plan.directive, directive::NO_FILE_COMP);
-        assert!(plan.candidates[0].description.as_deref().unwrap().contains("Argo Workflow"));
+        assert!(plan.candidates[0]
+            .description
+            .as_deref()
+            .unwrap()
+            .contains("Argo Workflow"));
         assert_eq!(values(&super::plan(&words("re"))), ["render"]);
         assert_eq!(values(&super::plan(&words("c"))), ["config", "completions"]);
     }
@@ -521,12 +598,21 @@ mod tests {
     fn render_offers_its_flags_and_skips_those_given() {
         let plan = plan(&words("render "));
         let flags = values(&plan);
-        assert!(flags.contains(&"--pod-file") && flags.contains(&"--command"), "{flags:?}");
-        assert!(!flags.iter().any(|f| !f.starts_with("--")), "short forms only after `-`: {flags:?}");
+        assert!(
+            flags.contains(&"--pod-file") && flags.contains(&"--command"),
+            "{flags:?}"
+        );
+        assert!(
+            !flags.iter().any(|f| !f.starts_with("--")),
+            "short forms only after `-`: {flags:?}"
+        );
 
         let plan = super::plan(&words("render --pod-file p.yaml --submit --"));
         let flags = values(&plan);
-        assert!(!flags.contains(&"--pod-file") && !flags.contains(&"--submit"), "{flags:?}");
+        assert!(
+            !flags.contains(&"--pod-file") && !flags.contains(&"--submit"),
+            "{flags:?}"
+        );
         assert!(flags.contains(&"--dry-run"));
 
         let plan = super::plan(&words("render -e A=1 --env"));
@@ -536,17 +622,29 @@ mod tests {
 
     #[test]
     fn enum_values_are_completed_also_after_equals() {
-        assert_eq!(values(&plan(&words("render -o "))), ["yaml", "json", "name"]);
-        assert_eq!(values(&plan(&words("render --output=j"))), ["--output=json"]);
+        assert_eq!(
+            values(&plan(&words("render -o "))),
+            ["yaml", "json", "name"]
+        );
+        assert_eq!(
+            values(&plan(&words("render --output=j"))),
+            ["--output=json"]
+        );
         assert_eq!(values(&plan(&words("render --dry-run s"))), ["server"]);
         assert_eq!(values(&plan(&words("completions f"))), ["fish"]);
     }
 
     #[test]
     fn paths_complete_files_or_folders_and_free_text_nothing() {
-        assert_eq!(plan(&words("render --pod-file ")).directive, directive::DEFAULT);
+        assert_eq!(
+            plan(&words("render --pod-file ")).directive,
+            directive::DEFAULT
+        );
         assert_eq!(plan(&words("render -f ")).directive, directive::DEFAULT);
-        assert_eq!(plan(&words("render --workdir ")).directive, directive::FILTER_DIRS);
+        assert_eq!(
+            plan(&words("render --workdir ")).directive,
+            directive::FILTER_DIRS
+        );
         let plan = plan(&words("render -c "));
         assert!(plan.candidates.is_empty() && plan.lookup.is_none());
         assert_eq!(plan.directive, directive::NO_FILE_COMP);
@@ -554,7 +652,9 @@ mod tests {
 
     #[test]
     fn cluster_values_are_looked_up_where_the_flags_say() {
-        let plan = plan(&words("render -n jhub --context=prod --kubeconfig /k --pod ju"));
+        let plan = plan(&words(
+            "render -n jhub --context=prod --kubeconfig /k --pod ju",
+        ));
         let lookup = plan.lookup.expect("a look-up");
         assert_eq!(lookup.resource, Some(Resource::Pods));
         assert_eq!(lookup.namespace.as_deref(), Some("jhub"));
@@ -565,9 +665,23 @@ mod tests {
         let plan = super::plan(&words("render --pod-file p.yaml --container="));
         assert_eq!(plan.insert_prefix, "--container=");
         let lookup = plan.lookup.unwrap();
-        assert_eq!((lookup.resource, lookup.pod_file), (Some(Resource::Containers), Some(PathBuf::from("p.yaml"))));
-        assert_eq!(super::plan(&words("render -njh")).lookup, None, "`-njh` is a whole word: no look-up");
-        assert_eq!(super::plan(&words("render -njhub --pod ")).lookup.unwrap().namespace.as_deref(), Some("jhub"));
+        assert_eq!(
+            (lookup.resource, lookup.pod_file),
+            (Some(Resource::Containers), Some(PathBuf::from("p.yaml")))
+        );
+        assert_eq!(
+            super::plan(&words("render -njh")).lookup,
+            None,
+            "`-njh` is a whole word: no look-up"
+        );
+        assert_eq!(
+            super::plan(&words("render -njhub --pod "))
+                .lookup
+                .unwrap()
+                .namespace
+                .as_deref(),
+            Some("jhub")
+        );
     }
 
     #[test]
@@ -577,7 +691,10 @@ mod tests {
 
     #[test]
     fn format_is_cobras() {
-        let candidates = [Candidate::new("a", Some("first".into())), Candidate::new("b", None)];
+        let candidates = [
+            Candidate::new("a", Some("first".into())),
+            Candidate::new("b", None),
+        ];
         assert_eq!(format(&candidates, 4), "a\tfirst\nb\n:4\n");
         assert_eq!(format(&[], 0), ":0\n");
     }
@@ -589,10 +706,20 @@ mod tests {
         let path = dir.join("pod.yaml");
         std::fs::write(&path, "kind: Pod\nspec:\n  containers:\n  - {name: notebook, image: nb:1}\n  - {name: sidecar}\n")
             .unwrap();
-        let lookup = Lookup { resource: Some(Resource::Containers), pod_file: Some(path), ..Lookup::default() };
+        let lookup = Lookup {
+            resource: Some(Resource::Containers),
+            pod_file: Some(path),
+            ..Lookup::default()
+        };
         let found = look_up(&lookup);
         std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(found, [Candidate::new("notebook", Some("nb:1".into())), Candidate::new("sidecar", None)]);
+        assert_eq!(
+            found,
+            [
+                Candidate::new("notebook", Some("nb:1".into())),
+                Candidate::new("sidecar", None)
+            ]
+        );
     }
 
     #[test]
