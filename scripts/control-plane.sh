@@ -18,8 +18,10 @@
 #
 # Environment read:
 #   JF_CACHE_DIR            cache root (default ~/.cache/kubectl-jupyterflow)
+#   JF_K8S_VERSION, JF_ETCD_VERSION, JF_ARGO_VERSION   override the pinned versions
 #   JF_KEEP_CONTROL_PLANE=1 keep the temp dir (logs, etcd data) after `run`
 #   JF_CONTROL_PLANE_TIMEOUT seconds to wait for readiness (default 120)
+#   JF_APISERVER_EXTRA_ARGS  extra kube-apiserver flags (split on spaces)
 #
 # Environment exported to CMD by `run` (and written to the env file by `start`):
 #   KUBECONFIG, JF_TEST_KUBECONFIG   admin kubeconfig (contexts "admin", "alice")
@@ -32,10 +34,11 @@
 #   JF_TEST_ARGO_BIN                 argo CLI, only if `build-argo` has been run
 set -euo pipefail
 
-# ---- pinned versions ---------------------------------------------------------
-K8S_VERSION=v1.37.2    # k8s.io/kubernetes (kube-apiserver); staging modules at v0.37.2
-ETCD_VERSION=v3.6.16   # go.etcd.io/etcd/server/v3
-ARGO_VERSION=v3.7.18   # github.com/argoproj/argo-workflows/v3 (CRDs and CLI)
+# ---- pinned versions (JF_*_VERSION override them, e.g. JF_ARGO_VERSION=v4.0.5) --
+K8S_VERSION=${JF_K8S_VERSION:-v1.37.2}    # k8s.io/kubernetes (kube-apiserver)
+ETCD_VERSION=${JF_ETCD_VERSION:-v3.6.16}  # go.etcd.io/etcd/server/v3
+ARGO_VERSION=${JF_ARGO_VERSION:-v3.7.18}  # github.com/argoproj/argo-workflows/vN
+ARGO_MODULE=github.com/argoproj/argo-workflows/${ARGO_VERSION%%.*}
 
 CACHE_DIR=${JF_CACHE_DIR:-$HOME/.cache/kubectl-jupyterflow}
 BIN_DIR=$CACHE_DIR/bin
@@ -91,7 +94,7 @@ build_kube_apiserver() {
     stamp_ok kube-apiserver "$K8S_VERSION" && [[ -x $bin ]] && return 0
     local t0 modfile dir staging_ver minor
     t0=$(now_ms)
-    log "building kube-apiserver $K8S_VERSION (cold: 10-20 min on 2 cores)"
+    log "building kube-apiserver $K8S_VERSION (cold: 5-10 min on 2 cores)"
     go_env
     modfile=$(mod_download "k8s.io/kubernetes@$K8S_VERSION" GoMod)
     [[ -f $modfile ]] || die "no go.mod for k8s.io/kubernetes@$K8S_VERSION"
@@ -175,7 +178,7 @@ fetch_argo_crds() {
     t0=$(now_ms)
     log "fetching Argo Workflows $ARGO_VERSION CRDs"
     go_env
-    src=$(mod_download "github.com/argoproj/argo-workflows/v3@$ARGO_VERSION" Dir)
+    src=$(mod_download "$ARGO_MODULE@$ARGO_VERSION" Dir)
     src=$src/manifests/base/crds/full
     compgen -G "$src/argoproj.io_*.yaml" >/dev/null || die "no CRDs under $src"
     rm -rf "$CRD_DIR"; mkdir -p "$CRD_DIR"
@@ -194,7 +197,7 @@ build_argo_cli() {
     t0=$(now_ms)
     log "building argo CLI $ARGO_VERSION"
     go_env
-    src=$(mod_download "github.com/argoproj/argo-workflows/v3@$ARGO_VERSION" Dir)
+    src=$(mod_download "$ARGO_MODULE@$ARGO_VERSION" Dir)
     [[ -f $src/go.mod ]] || die "no module source for argo-workflows $ARGO_VERSION"
     # Built as the main module from a writable copy so that every replace in its
     # go.mod applies (tablewriter => v0.0.5) and go.sum is used as released, and
@@ -206,7 +209,7 @@ build_argo_cli() {
     chmod -R u+w "$dir"
     mkdir -p "$dir/ui/dist/app"
     echo "Built without static files" >"$dir/ui/dist/app/index.html"
-    local p=github.com/argoproj/argo-workflows/v3
+    local p=$ARGO_MODULE
     local ldflags="-s -w -X $p.version=$ARGO_VERSION -X $p.gitTag=$ARGO_VERSION"
     ldflags+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
     mkdir -p "$BIN_DIR"
@@ -243,6 +246,7 @@ CP_DIR=""
 ETCD_PID=""
 APISERVER_PID=""
 WATCHDOG_PID=""
+CMD_PID=""
 
 free_ports() { # N -> N free TCP ports on 127.0.0.1, space separated
     python3 - "$1" <<'EOF'
@@ -259,11 +263,14 @@ EOF
 }
 
 show_logs() {
-    local f
+    local f n
     for f in "$CP_DIR/etcd.log" "$CP_DIR/kube-apiserver.log" "$CP_DIR/kubectl.log"; do
         [[ -s $f ]] || continue
+        n=30
+        # etcd's log matters little while etcd is still up.
+        if [[ $f == */etcd.log ]] && alive "$ETCD_PID"; then n=5; fi
         log "---- last lines of $f ----"
-        tail -n 30 "$f" >&2
+        tail -n "$n" "$f" >&2
     done
 }
 
@@ -320,10 +327,15 @@ start_control_plane() {
         </dev/null >"$CP_DIR/etcd.log" 2>&1 &
     ETCD_PID=$!
 
+    # --endpoint-reconciler-type none: the default (lease) reconciler refuses a
+    # loopback advertise address, and nothing here needs the "kubernetes"
+    # Endpoints.  ServiceAccount admission is off so that pods can be created
+    # without a controller-manager making the "default" service accounts.
     "${launch[@]}" "$BIN_DIR/kube-apiserver" \
         --etcd-servers "http://127.0.0.1:$etcd_client" \
         --bind-address 127.0.0.1 \
         --advertise-address 127.0.0.1 \
+        --endpoint-reconciler-type none \
         --secure-port "$api_port" \
         --cert-dir "$certs" \
         --token-auth-file "$CP_DIR/tokens.csv" \
@@ -334,19 +346,32 @@ start_control_plane() {
         --disable-admission-plugins ServiceAccount \
         --service-cluster-ip-range 10.0.0.0/24 \
         --allow-privileged=true \
+        ${JF_APISERVER_EXTRA_ARGS:-} \
         </dev/null >"$CP_DIR/kube-apiserver.log" 2>&1 &
     APISERVER_PID=$!
     printf '%s %s\n' "$ETCD_PID" "$APISERVER_PID" >"$CP_DIR/pids"
 
     if [[ $detach != detach ]]; then
-        # If this shell is killed with SIGKILL (no trap runs), stop the children.
+        # If this shell dies without running its traps (SIGKILL), stop what it
+        # started and remove the temp dir.
         (
             trap - EXIT INT TERM
+            set +e
             parent=$$
             while kill -0 "$parent" 2>/dev/null; do sleep 1; done
-            kill -TERM "$APISERVER_PID" "$ETCD_PID" 2>/dev/null
-            sleep 10
-            kill -KILL "$APISERVER_PID" "$ETCD_PID" 2>/dev/null
+            pids="$APISERVER_PID $ETCD_PID"
+            [[ -f $CP_DIR/cmd.pid ]] && pids="$(cat "$CP_DIR/cmd.pid") $pids"
+            # shellcheck disable=SC2086
+            kill -TERM $pids
+            for ((i = 0; i < 100; i++)); do
+                left=""
+                for p in $pids; do kill -0 "$p" 2>/dev/null && left=1; done
+                [[ -n $left ]] || break
+                sleep 0.1
+            done
+            # shellcheck disable=SC2086
+            kill -KILL $pids
+            [[ ${JF_KEEP_CONTROL_PLANE:-0} == 1 ]] || rm -rf "$CP_DIR"
         ) </dev/null >/dev/null 2>&1 &
         WATCHDOG_PID=$!
     fi
@@ -407,13 +432,21 @@ current-context: admin
 EOF
     chmod 600 "$kubeconfig"
 
-    # Install the CRDs with create (server-side object as-is; client-side apply
-    # would try to store the ~3 MB workflow CRD in an annotation).
+    # Install the CRDs with create (the object as-is; client-side apply would
+    # try to store the ~3 MB workflow CRD in an annotation).  --validate=false
+    # skips kubectl's per-object OpenAPI round trips (15-20 s here); the API
+    # server still validates each CRD itself.
     local t1; t1=$(now_ms)
-    kubectl --kubeconfig "$kubeconfig" create -f "$CRD_DIR" >"$CP_DIR/kubectl.log" 2>&1 ||
+    kubectl --kubeconfig "$kubeconfig" create --validate=false -f "$CRD_DIR" \
+        >"$CP_DIR/kubectl.log" 2>&1 ||
         start_fail "installing the Argo CRDs failed"
+    local crds=() f
+    for f in "$CRD_DIR"/argoproj.io_*.yaml; do # argoproj.io_workflows.yaml -> crd/workflows.argoproj.io
+        f=${f##*/argoproj.io_}
+        crds+=("crd/${f%.yaml}.argoproj.io")
+    done
     kubectl --kubeconfig "$kubeconfig" wait --for condition=established --timeout=60s \
-        -f "$CRD_DIR" >>"$CP_DIR/kubectl.log" 2>&1 ||
+        "${crds[@]}" >>"$CP_DIR/kubectl.log" 2>&1 ||
         start_fail "the Argo CRDs did not become Established"
     log "Argo $ARGO_VERSION CRDs established in $(since "$t1"); control plane up in $(since "$t0")"
 
@@ -439,7 +472,10 @@ EOF
 cleanup_run() {
     local rc=$?
     trap - EXIT INT TERM
-    [[ -n $WATCHDOG_PID ]] && { kill "$WATCHDOG_PID" 2>/dev/null; wait "$WATCHDOG_PID" 2>/dev/null; }
+    if [[ -n $WATCHDOG_PID ]]; then
+        kill "$WATCHDOG_PID" 2>/dev/null || true
+        wait "$WATCHDOG_PID" 2>/dev/null || true
+    fi
     stop_pid "$APISERVER_PID"
     stop_pid "$ETCD_PID"
     if [[ -n $CP_DIR && -d $CP_DIR ]]; then
@@ -462,9 +498,32 @@ cmd_run() {
     start_control_plane
     # shellcheck disable=SC1091
     source "$CP_DIR/env"
+    # CMD runs in the background so that a signal sent to this script alone is
+    # handled at once (bash defers traps while a foreground child runs); the
+    # handler passes it on as SIGTERM, because background commands of a
+    # non-interactive shell ignore SIGINT.
+    if { : <&0; } 2>/dev/null; then
+        "$@" <&0 &
+    else # no standard input at all
+        "$@" </dev/null &
+    fi
+    CMD_PID=$!
+    echo "$CMD_PID" >"$CP_DIR/cmd.pid"
+    trap 'forward_signal 130' INT
+    trap 'forward_signal 143' TERM
     local rc=0
-    "$@" || rc=$?
+    wait "$CMD_PID" || rc=$?
+    CMD_PID=""
     exit "$rc"
+}
+
+forward_signal() { # EXIT_CODE
+    trap - INT TERM
+    if [[ -n $CMD_PID ]]; then
+        log "interrupted; stopping the command (pid $CMD_PID)"
+        stop_pid "$CMD_PID"
+    fi
+    exit "$1"
 }
 
 cmd_start() {
@@ -500,6 +559,7 @@ cmd_env() {
 K8S_VERSION=$K8S_VERSION
 ETCD_VERSION=$ETCD_VERSION
 ARGO_VERSION=$ARGO_VERSION
+ARGO_MODULE=$ARGO_MODULE
 CACHE_DIR=$CACHE_DIR
 BIN_DIR=$BIN_DIR
 CRD_DIR=$CRD_DIR

@@ -1,21 +1,37 @@
 //! One place that builds the Kubernetes client: kubeconfig (`--kubeconfig`, `$KUBECONFIG`,
 //! `~/.kube/config`, with `--context`), else the notebook's own service account.
+//!
+//! Every request goes through [`Retry`]: each attempt is cut off after [`ATTEMPT_TIMEOUT`], all
+//! attempts together after [`TOTAL_TIMEOUT`], so a notebook cell never hangs on a dead API server.
+//! The client stack is built here without kube-rs's retry layer (its default backs off for up
+//! to 15 retries), because the create in `submit` must decide itself what a retry means.
 
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use kube::{Client, Config};
+use kube::core::Status;
+use kube::{Api, Client, Config};
+use tokio::time::Instant;
 
 /// Where Kubernetes mounts a pod's service-account token, CA and namespace.
 pub const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
 /// Overrides `SERVICE_ACCOUNT_DIR` (for sidecar setups that mount the token elsewhere).
 pub const SERVICE_ACCOUNT_DIR_ENV: &str = "JUPYTERFLOW_SERVICE_ACCOUNT_DIR";
 
-/// A notebook cell should not hang: fail fast when the API server does not answer.
+/// TCP connect; a closed port fails at once anyway, a dropped SYN takes this long.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const READ_TIMEOUT: Duration = Duration::from_secs(20);
+/// One request, from sending it to the whole response.
+pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// All attempts of one request together, backoff included.
+pub const TOTAL_TIMEOUT: Duration = Duration::from_secs(20);
+const MAX_ATTEMPTS: u32 = 5;
+const FIRST_BACKOFF: Duration = Duration::from_millis(250);
+/// An attempt with less time than this left is not worth starting.
+const MIN_ATTEMPT_TIME: Duration = Duration::from_secs(1);
 
 #[derive(Debug, Default, Clone)]
 pub struct ClientOptions {
@@ -30,36 +46,80 @@ pub struct Connection {
     pub namespace: String,
     /// What the credentials came from, for messages.
     pub source: String,
+    /// The API server's URL, for messages.
+    pub server: String,
 }
 
 fn kubeconfig_available(options: &ClientOptions) -> bool {
     options.kubeconfig.is_some()
         || std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty())
-        || std::env::var_os("HOME").is_some_and(|home| Path::new(&home).join(".kube/config").is_file())
+        || std::env::var_os("HOME")
+            .is_some_and(|home| Path::new(&home).join(".kube/config").is_file())
 }
 
 pub async fn connect(options: &ClientOptions) -> Result<Connection> {
-    let (mut config, source) = if kubeconfig_available(options) {
+    let (config, source) = if kubeconfig_available(options) {
         from_kubeconfig(options).await?
     } else {
         from_service_account(options).await?
     };
-    config.connect_timeout = Some(CONNECT_TIMEOUT);
-    config.read_timeout = Some(READ_TIMEOUT);
-    let namespace = options.namespace.clone().unwrap_or_else(|| config.default_namespace.clone());
-    let client = Client::try_from(config).context("cannot build the Kubernetes client")?;
-    Ok(Connection { client, namespace, source })
+    let namespace = options
+        .namespace
+        .clone()
+        .unwrap_or_else(|| config.default_namespace.clone());
+    let server = config
+        .cluster_url
+        .to_string()
+        .trim_end_matches('/')
+        .to_string();
+    let client = build_client(config).context("cannot build the Kubernetes client")?;
+    Ok(Connection {
+        client,
+        namespace,
+        source,
+        server,
+    })
+}
+
+/// kube-rs's client stack (base URL, auth, kubeconfig headers, rustls), on a TCP connector with
+/// `TCP_NODELAY`: without it, the first request on a new connection waits for the server's
+/// delayed ACK of the TLS handshake (Nagle), about 40 ms, which is most of a notebook call.
+fn build_client(config: Config) -> Result<Client> {
+    use kube::client::ConfigExt;
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    http.set_nodelay(true);
+    http.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    let https = config.rustls_https_connector_with_connector(http)?;
+    let service = tower::ServiceBuilder::new()
+        .layer(config.base_uri_layer())
+        .option_layer(config.auth_layer()?)
+        .layer(config.extra_headers_layer()?)
+        .map_err(tower::BoxError::from)
+        .service(
+            hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+                .build(https),
+        );
+    Ok(Client::new(service, config.default_namespace))
 }
 
 async fn from_kubeconfig(options: &ClientOptions) -> Result<(Config, String)> {
     let (kubeconfig, shown) = match &options.kubeconfig {
         Some(path) => (
-            Kubeconfig::read_from(path).with_context(|| format!("cannot read kubeconfig {}", path.display()))?,
+            Kubeconfig::read_from(path)
+                .with_context(|| format!("cannot read kubeconfig {}", path.display()))?,
             path.display().to_string(),
         ),
-        None => (Kubeconfig::read().context("cannot read the kubeconfig ($KUBECONFIG or ~/.kube/config)")?, "kubeconfig".to_string()),
+        None => (
+            Kubeconfig::read()
+                .context("cannot read the kubeconfig ($KUBECONFIG or ~/.kube/config)")?,
+            "kubeconfig".to_string(),
+        ),
     };
-    let kube_options = KubeConfigOptions { context: options.context.clone(), ..KubeConfigOptions::default() };
+    let kube_options = KubeConfigOptions {
+        context: options.context.clone(),
+        ..KubeConfigOptions::default()
+    };
     let config = Config::from_custom_kubeconfig(kubeconfig, &kube_options)
         .await
         .with_context(|| match &options.context {
@@ -78,8 +138,12 @@ async fn from_service_account(options: &ClientOptions) -> Result<(Config, String
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(SERVICE_ACCOUNT_DIR));
-    let host = std::env::var("KUBERNETES_SERVICE_HOST").ok().filter(|h| !h.is_empty());
-    let port = std::env::var("KUBERNETES_SERVICE_PORT").ok().filter(|p| !p.is_empty());
+    let host = std::env::var("KUBERNETES_SERVICE_HOST")
+        .ok()
+        .filter(|h| !h.is_empty());
+    let port = std::env::var("KUBERNETES_SERVICE_PORT")
+        .ok()
+        .filter(|p| !p.is_empty());
     let token = dir.join("token");
     let (Some(host), Some(port)) = (host, port) else {
         bail!(
@@ -95,8 +159,15 @@ async fn from_service_account(options: &ClientOptions) -> Result<(Config, String
             token.display()
         );
     }
-    let server = if host.contains(':') { format!("https://[{host}]:{port}") } else { format!("https://{host}:{port}") };
-    let namespace = std::fs::read_to_string(dir.join("namespace")).ok().map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+    let server = if host.contains(':') {
+        format!("https://[{host}]:{port}")
+    } else {
+        format!("https://{host}:{port}")
+    };
+    let namespace = std::fs::read_to_string(dir.join("namespace"))
+        .ok()
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty());
     let kubeconfig: Kubeconfig = serde_json::from_value(serde_json::json!({
         "apiVersion": "v1",
         "kind": "Config",
@@ -113,26 +184,369 @@ async fn from_service_account(options: &ClientOptions) -> Result<(Config, String
     .context("cannot describe the in-cluster credentials")?;
     let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
-        .with_context(|| format!("cannot use the service account credentials in {}", dir.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot use the service account credentials in {}",
+                dir.display()
+            )
+        })?;
     Ok((config, format!("service account in {}", dir.display())))
 }
 
+/// Why one attempt of a request failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The API server answered with an error status.
+    Status(Box<Status>),
+    /// No complete answer within the attempt's time.
+    Timeout,
+    /// No connection, or it broke before the answer was complete.
+    Connection(kube::Error),
+    /// Anything else (TLS, an unreadable answer, the request itself): retrying will not help.
+    Other(kube::Error),
+}
+
+impl Failure {
+    fn from_kube(err: kube::Error) -> Self {
+        match err {
+            kube::Error::Api(status) => Failure::Status(status),
+            kube::Error::HyperError(_) | kube::Error::Service(_) if is_connection_problem(&err) => {
+                Failure::Connection(err)
+            }
+            other => Failure::Other(other),
+        }
+    }
+
+    /// Worth another attempt: timeouts, broken connections, 429 and 5xx.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Failure::Status(status) => status.code == 429 || status.code >= 500,
+            Failure::Timeout | Failure::Connection(_) => true,
+            Failure::Other(_) => false,
+        }
+    }
+
+    /// The status code, if the server answered.
+    pub fn code(&self) -> Option<u16> {
+        match self {
+            Failure::Status(status) => Some(status.code),
+            _ => None,
+        }
+    }
+}
+
+/// A refused, reset or closed connection (transient), as opposed to a TLS or protocol error
+/// (tokio-rustls reports those as `InvalidData`), which another attempt would only repeat.
+fn is_connection_problem(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(current) = source {
+        if let Some(io) = current.downcast_ref::<std::io::Error>() {
+            return io.kind() != std::io::ErrorKind::InvalidData;
+        }
+        source = current.source();
+    }
+    // hyper's "connection closed before message completed" carries no io::Error.
+    true
+}
+
+/// The innermost cause of an error, e.g. "Connection refused (os error 111)".
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut current = err;
+    while let Some(next) = current.source() {
+        current = next;
+    }
+    let text = current.to_string();
+    match text.find(" (os error ") {
+        Some(at) => text[..at].to_string(),
+        None => text,
+    }
+}
+
+/// Attempts of one request: bounded in number and in total time, with exponential backoff.
+pub struct Retry {
+    started: Instant,
+    attempts: u32,
+    backoff: Duration,
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Retry {
+    pub fn new() -> Self {
+        Retry {
+            started: Instant::now(),
+            attempts: 0,
+            backoff: FIRST_BACKOFF,
+        }
+    }
+
+    /// How many attempts were started so far.
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
+    /// Runs one attempt, cut off when its time is up.
+    pub async fn attempt<T>(
+        &mut self,
+        request: impl Future<Output = std::result::Result<T, kube::Error>>,
+    ) -> std::result::Result<T, Failure> {
+        self.attempts += 1;
+        let left = TOTAL_TIMEOUT
+            .saturating_sub(self.started.elapsed())
+            .min(ATTEMPT_TIMEOUT);
+        match tokio::time::timeout(left, request).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(Failure::from_kube(err)),
+            Err(_) => Err(Failure::Timeout),
+        }
+    }
+
+    /// After a failed attempt: false if it is final, else waits the backoff and returns true.
+    pub async fn again(&mut self, failure: &Failure) -> bool {
+        if !failure.is_transient() || self.attempts >= MAX_ATTEMPTS {
+            return false;
+        }
+        let left = TOTAL_TIMEOUT.saturating_sub(self.started.elapsed());
+        if left < self.backoff + MIN_ATTEMPT_TIME {
+            return false;
+        }
+        tokio::time::sleep(self.backoff).await;
+        self.backoff *= 2;
+        true
+    }
+}
+
+/// Runs `request` until it succeeds or fails for good.
+pub async fn with_retries<T, F, Fut>(mut request: F) -> std::result::Result<T, Failure>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = std::result::Result<T, kube::Error>>,
+{
+    let mut retry = Retry::new();
+    loop {
+        match retry.attempt(request()).await {
+            Ok(value) => return Ok(value),
+            Err(failure) => {
+                if !retry.again(&failure).await {
+                    return Err(failure);
+                }
+            }
+        }
+    }
+}
+
+/// A message for a failure that is not about the request itself (no answer, no connection,
+/// TLS), or `None` when the server answered with a status the caller should explain.
+pub fn unreachable_message(connection: &Connection, failure: &Failure) -> Option<String> {
+    let server = &connection.server;
+    let source = &connection.source;
+    match failure {
+        Failure::Status(_) => None,
+        Failure::Timeout => Some(format!(
+            "the Kubernetes API server at {server} did not answer within {}s (credentials: {source}); \
+             check that the cluster is up and reachable from here (`kubectl cluster-info`), or render \
+             offline with --pod-file",
+            TOTAL_TIMEOUT.as_secs()
+        )),
+        Failure::Connection(err) => Some(format!(
+            "cannot reach the Kubernetes API server at {server} ({}; credentials: {source}); check \
+             that the cluster is up and that the kubeconfig or --context point at it (`kubectl \
+             cluster-info`), or render offline with --pod-file",
+            root_cause(err).to_lowercase()
+        )),
+        Failure::Other(err) => Some(format!(
+            "cannot talk to the Kubernetes API server at {server} ({}; credentials: {source})",
+            root_cause(err)
+        )),
+    }
+}
+
+/// `User "system:serviceaccount:jhub:notebook"` from a Forbidden message, else the credentials.
+fn who(connection: &Connection, status: &Status) -> String {
+    user_in_message(&status.message)
+        .map(str::to_string)
+        .unwrap_or_else(|| connection.source.clone())
+}
+
+fn user_in_message(message: &str) -> Option<&str> {
+    message
+        .split_once("User \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(user, _)| user)
+}
+
+/// A Forbidden answer as a message that says which permission is missing and where.
+pub fn forbidden_message(
+    connection: &Connection,
+    status: &Status,
+    verb: &str,
+    resource: &str,
+    namespace: &str,
+) -> String {
+    format!(
+        "forbidden: {} may not {verb} {resource} in namespace {namespace:?}; ask your admin to grant \
+         the notebook's service account the Role from the README (examples/rbac.yaml: verb {verb} on {resource})",
+        who(connection, status)
+    )
+}
+
 /// GETs one pod, with errors a data scientist can act on.
-pub async fn get_pod(connection: &Connection, name: &str) -> Result<k8s_openapi::api::core::v1::Pod> {
-    let pods: kube::Api<k8s_openapi::api::core::v1::Pod> =
-        kube::Api::namespaced(connection.client.clone(), &connection.namespace);
+pub async fn get_pod(connection: &Connection, name: &str) -> Result<Pod> {
+    let pods: Api<Pod> = Api::namespaced(connection.client.clone(), &connection.namespace);
     let namespace = &connection.namespace;
-    pods.get(name).await.map_err(|err| match &err {
-        kube::Error::Api(status) if status.code == 404 => anyhow::anyhow!(
+    let failure = match with_retries(|| pods.get(name)).await {
+        Ok(pod) => return Ok(pod),
+        Err(failure) => failure,
+    };
+    if let Some(message) = unreachable_message(connection, &failure) {
+        return Err(anyhow!(message));
+    }
+    let Failure::Status(status) = failure else {
+        return Err(anyhow!("cannot read pod {name:?}"));
+    };
+    Err(match status.code {
+        404 => anyhow!(
             "pod {name:?} not found in namespace {namespace:?}; check the name with `kubectl get pods -n {namespace}`, or pass --pod NAME -n NAMESPACE"
         ),
-        kube::Error::Api(status) if status.code == 403 => anyhow::anyhow!(
-            "forbidden: {} may not get pods in namespace {namespace:?}; the notebook's service account needs the Role from the README (pods: get)",
-            connection.source
+        403 => anyhow!(forbidden_message(connection, &status, "get", "pods", namespace)),
+        401 => anyhow!(
+            "the API server at {} did not accept the credentials ({}): {}; refresh the kubeconfig or the token",
+            connection.server,
+            connection.source,
+            status.message
         ),
-        _ => anyhow::Error::new(err).context(format!(
-            "cannot read pod {name:?} in namespace {namespace:?} from the API server ({})",
-            connection.source
-        )),
+        code => anyhow!(
+            "cannot read pod {name:?} in namespace {namespace:?}: {} ({code} {})",
+            status.message,
+            status.reason
+        ),
     })
+}
+
+/// What the API says about a volume claim's access modes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimAccess {
+    /// `status.accessModes` of a bound claim, else the requested `spec.accessModes`.
+    Modes(Vec<String>),
+    /// The account may not read claims (the README's Role grants it as optional).
+    Forbidden(String),
+    NotFound,
+}
+
+/// Reads the access modes of each claim (one GET per claim). A claim that cannot be read is
+/// reported as such; only a failure to reach the server at all is an error.
+pub async fn read_claim_access(
+    connection: &Connection,
+    claims: &[String],
+) -> Result<Vec<(String, ClaimAccess)>> {
+    let api: Api<PersistentVolumeClaim> =
+        Api::namespaced(connection.client.clone(), &connection.namespace);
+    let mut found = Vec::with_capacity(claims.len());
+    for claim in claims {
+        let access = match with_retries(|| api.get(claim)).await {
+            Ok(pvc) => {
+                let status_modes = pvc.status.and_then(|s| s.access_modes).unwrap_or_default();
+                let modes = if status_modes.is_empty() {
+                    pvc.spec.and_then(|s| s.access_modes).unwrap_or_default()
+                } else {
+                    status_modes
+                };
+                ClaimAccess::Modes(modes)
+            }
+            Err(Failure::Status(status)) if status.code == 404 => ClaimAccess::NotFound,
+            Err(Failure::Status(status)) if status.code == 403 => {
+                ClaimAccess::Forbidden(who(connection, &status))
+            }
+            Err(failure) => {
+                let message = unreachable_message(connection, &failure).unwrap_or_else(|| {
+                    format!("cannot read persistentvolumeclaim {claim:?}: {failure:?}")
+                });
+                return Err(anyhow!(message));
+            }
+        };
+        found.push((claim.clone(), access));
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16) -> Failure {
+        Failure::Status(Box::new(Status {
+            code,
+            ..Status::default()
+        }))
+    }
+
+    #[test]
+    fn transient_failures_are_timeouts_429_and_5xx() {
+        assert!(Failure::Timeout.is_transient());
+        for code in [429, 500, 503, 504] {
+            assert!(status(code).is_transient(), "{code}");
+        }
+        for code in [400, 401, 403, 404, 409, 422] {
+            assert!(!status(code).is_transient(), "{code}");
+        }
+    }
+
+    #[test]
+    fn tls_errors_are_not_connection_problems() {
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        assert!(is_connection_problem(&refused));
+        let tls = std::io::Error::new(std::io::ErrorKind::InvalidData, "invalid peer certificate");
+        assert!(!is_connection_problem(&tls));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_stop_after_the_attempt_limit() {
+        let mut calls = 0;
+        let failure = with_retries(|| {
+            calls += 1;
+            async {
+                Err::<(), _>(kube::Error::Api(Box::new(Status {
+                    code: 503,
+                    ..Status::default()
+                })))
+            }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(failure.code(), Some(503));
+        assert_eq!(calls, MAX_ATTEMPTS);
+    }
+
+    #[tokio::test]
+    async fn a_final_failure_is_not_retried() {
+        let mut calls = 0;
+        let failure = with_retries(|| {
+            calls += 1;
+            async {
+                Err::<(), _>(kube::Error::Api(Box::new(Status {
+                    code: 404,
+                    ..Status::default()
+                })))
+            }
+        })
+        .await
+        .unwrap_err();
+        assert_eq!(failure.code(), Some(404));
+        assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn the_user_is_read_from_a_forbidden_message() {
+        let message = "pods \"p\" is forbidden: User \"system:serviceaccount:jhub:notebook\" \
+                       cannot get resource \"pods\" in API group \"\" in the namespace \"jhub\"";
+        assert_eq!(
+            user_in_message(message),
+            Some("system:serviceaccount:jhub:notebook")
+        );
+        assert_eq!(user_in_message("forbidden"), None);
+    }
 }

@@ -103,7 +103,11 @@ fn run_config(args: &ConfigArgs) -> Result<()> {
         return Ok(());
     }
     let spec = config::load(Some(&path))?;
-    let state = if path.exists() { "" } else { " (not found: built-in defaults)" };
+    let state = if path.exists() {
+        ""
+    } else {
+        " (not found: built-in defaults)"
+    };
     output::write_stderr_lines([format!("# config file: {}{state}", path.display())]);
     let file = config::ConfigFile { spec };
     output::write_stdout(&yaml::to_string(&file)?)
@@ -117,7 +121,9 @@ fn run_render(args: &RenderArgs) -> Result<()> {
     }
     let reads_stdin = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
     if reads_stdin(&args.pipeline.file) && reads_stdin(&args.pod.pod_file) {
-        return Err(usage("-f - and --pod-file - cannot both read stdin; save one of them to a file"));
+        return Err(usage(
+            "-f - and --pod-file - cannot both read stdin; save one of them to a file",
+        ));
     }
 
     let config_spec = config::load(config::config_path().as_deref())?;
@@ -134,6 +140,8 @@ fn run_render(args: &RenderArgs) -> Result<()> {
             .build()
             .context("cannot start the async runtime")
     };
+    // The cluster is contacted only on the paths that need it: a pod read from the API, or
+    // --submit (a pod file alone renders offline).
     let mut cluster = None;
     let pod = match &args.pod.pod_file {
         Some(path) => source::read_pod_file(path)?,
@@ -144,41 +152,64 @@ fn run_render(args: &RenderArgs) -> Result<()> {
             pod
         }
     };
+    if args.submit && cluster.is_none() {
+        let rt = runtime()?;
+        let connection = rt.block_on(client::connect(&client::ClientOptions {
+            kubeconfig: args.pod.kubeconfig.clone(),
+            context: args.pod.context.clone(),
+            namespace: args
+                .pod
+                .namespace
+                .clone()
+                .or_else(|| pod.metadata.namespace.clone()),
+        }))?;
+        cluster = Some((rt, connection));
+    }
     let container = source::select_container(&pod, args.pod.container.as_deref())?;
-    let rendered = render::render(&render::RenderInput {
+    let mut rendered = render::render(&render::RenderInput {
         pod: &pod,
         container,
         pipeline: &pipeline,
         settings: &settings,
         workdir: &workdir,
     })?;
+    if let Some((rt, connection)) = &cluster {
+        let claims = render::pin::persistent_volume_claims(rendered.manifest.workflow_spec());
+        let access = rt.block_on(client::read_claim_access(connection, &claims))?;
+        render::pin::pin_single_node_volumes(
+            &mut rendered.manifest,
+            &pod,
+            &access,
+            &mut rendered.report,
+        )?;
+    }
     if args.explain {
         output::write_stderr_lines(rendered.report.notes.iter().map(|n| n.to_string()));
     }
-    output::write_stderr_lines(rendered.report.warnings.iter().map(|w| format!("warning: {w}")));
+    output::write_stderr_lines(
+        rendered
+            .report
+            .warnings
+            .iter()
+            .map(|w| format!("warning: {w}")),
+    );
 
-    if args.submit {
-        let (rt, connection) = match cluster {
-            Some(cluster) => cluster,
-            None => {
-                let rt = runtime()?;
-                let connection = rt.block_on(client::connect(&client::ClientOptions {
-                    kubeconfig: args.pod.kubeconfig.clone(),
-                    context: args.pod.context.clone(),
-                    namespace: args.pod.namespace.clone().or_else(|| pod.metadata.namespace.clone()),
-                }))?;
-                (rt, connection)
-            }
-        };
-        let options = submit::SubmitOptions {
-            dry_run: args.dry_run == cli::DryRun::Server,
-            output: args.output,
-        };
-        let text = rt.block_on(submit::submit(&connection, rendered.manifest, &options))?;
-        return output::write_stdout(&text);
+    match cluster {
+        Some((rt, connection)) if args.submit => {
+            let options = submit::SubmitOptions {
+                dry_run: args.dry_run == cli::DryRun::Server,
+                output: args.output,
+            };
+            let (text, notices) =
+                rt.block_on(submit::submit(&connection, rendered.manifest, &options))?;
+            output::write_stderr_lines(notices);
+            output::write_stdout(&text)
+        }
+        _ => {
+            let format = args.output.unwrap_or(OutputFormat::Yaml);
+            output::write_stdout(&output::to_text(&rendered.manifest, format)?)
+        }
     }
-    let format = args.output.unwrap_or(OutputFormat::Yaml);
-    output::write_stdout(&output::to_text(&rendered.manifest, format)?)
 }
 
 /// The pipeline and the default working directory: the current one for `-c`, the file's
@@ -189,25 +220,37 @@ fn read_pipeline(args: &RenderArgs, force_shell: bool) -> Result<(Pipeline, Stri
         Ok(dir.to_string_lossy().into_owned())
     };
     if let Some(expr) = &args.pipeline.command {
-        let mode = if force_shell { CommandMode::Shell } else { CommandMode::Exec };
+        let mode = if force_shell {
+            CommandMode::Shell
+        } else {
+            CommandMode::Exec
+        };
         return Ok((pipeline::expression::parse(expr, mode)?, current_dir()?));
     }
     let Some(path) = &args.pipeline.file else {
-        return Err(usage("give the steps with -c EXPR or a workflow file with -f FILE"));
+        return Err(usage(
+            "give the steps with -c EXPR or a workflow file with -f FILE",
+        ));
     };
     if path == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .context("cannot read the workflow file from stdin")?;
-        return Ok((pipeline::file::parse(&text, "<stdin>", force_shell)?, current_dir()?));
+        return Ok((
+            pipeline::file::parse(&text, "<stdin>", force_shell)?,
+            current_dir()?,
+        ));
     }
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read workflow file {}", path.display()))?;
     let pipeline = pipeline::file::parse(&text, &path.display().to_string(), force_shell)?;
     let absolute = std::path::absolute(path)
         .with_context(|| format!("cannot resolve the path of {}", path.display()))?;
-    let folder = absolute.parent().map(|p| p.to_string_lossy().into_owned()).unwrap_or_else(|| "/".into());
+    let folder = absolute
+        .parent()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "/".into());
     Ok((pipeline, normalize_workdir(&folder)?))
 }
 
@@ -239,7 +282,10 @@ mod tests {
     #[test]
     fn workdir_is_normalized_lexically() {
         assert_eq!(normalize_workdir("/home/jovyan/").unwrap(), "/home/jovyan");
-        assert_eq!(normalize_workdir("/home/jovyan/a/../b/./c").unwrap(), "/home/jovyan/b/c");
+        assert_eq!(
+            normalize_workdir("/home/jovyan/a/../b/./c").unwrap(),
+            "/home/jovyan/b/c"
+        );
         assert_eq!(normalize_workdir("/").unwrap(), "/");
         let err = normalize_workdir("work").unwrap_err();
         assert!(err.downcast_ref::<UsageError>().is_some());

@@ -1095,5 +1095,7 @@ fn check_cron_schedule(schedule: &str) -> Result<()> {
     Ok(())
 }
 
+pub mod pin;
+
 #[cfg(test)]
 mod tests;

@@ -29,7 +29,11 @@ struct TypeMeta {
 
 /// Reads a Pod from `path` (`-` is stdin), as `kubectl get pod NAME -o yaml|json` prints it.
 pub fn read_pod_file(path: &Path) -> Result<Pod> {
-    let shown = if path == Path::new("-") { "<stdin>".to_string() } else { path.display().to_string() };
+    let shown = if path == Path::new("-") {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
     let text = if path == Path::new("-") {
         let mut text = String::new();
         std::io::stdin()
@@ -77,7 +81,10 @@ pub fn parse_pod(text: &str) -> Result<Pod> {
 pub async fn fetch_notebook_pod(args: &PodArgs) -> Result<(Pod, Connection)> {
     let name = match &args.pod {
         Some(name) => name.clone(),
-        None => std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).context(
+        None => std::env::var("HOSTNAME")
+            .ok()
+            .filter(|h| !h.is_empty())
+            .context(
             "no pod to read: pass --pod NAME, or --pod-file PATH ($HOSTNAME, the pod's own name \
              inside a notebook, is unset)",
         )?,
@@ -94,7 +101,11 @@ pub async fn fetch_notebook_pod(args: &PodArgs) -> Result<(Pod, Connection)> {
 
 /// Picks the notebook container: `--container NAME`, else `notebook`, else the only one.
 pub fn select_container<'a>(pod: &'a Pod, wanted: Option<&str>) -> Result<&'a Container> {
-    let containers = pod.spec.as_ref().map(|s| s.containers.as_slice()).unwrap_or_default();
+    let containers = pod
+        .spec
+        .as_ref()
+        .map(|s| s.containers.as_slice())
+        .unwrap_or_default();
     let names = || {
         containers
             .iter()
@@ -107,9 +118,15 @@ pub fn select_container<'a>(pod: &'a Pod, wanted: Option<&str>) -> Result<&'a Co
         bail!("pod {pod_name} has no containers");
     }
     if let Some(wanted) = wanted {
-        return containers.iter().find(|c| c.name == wanted).with_context(|| {
-            format!("pod {pod_name} has no container {wanted:?}; its containers are: {}", names())
-        });
+        return containers
+            .iter()
+            .find(|c| c.name == wanted)
+            .with_context(|| {
+                format!(
+                    "pod {pod_name} has no container {wanted:?}; its containers are: {}",
+                    names()
+                )
+            });
     }
     if let Some(notebook) = containers.iter().find(|c| c.name == NOTEBOOK_CONTAINER) {
         return Ok(notebook);
@@ -132,7 +149,10 @@ mod tests {
 
     #[test]
     fn parses_yaml_and_json_pods() {
-        assert_eq!(parse_pod(POD).unwrap().metadata.name.as_deref(), Some("jupyter-alice"));
+        assert_eq!(
+            parse_pod(POD).unwrap().metadata.name.as_deref(),
+            Some("jupyter-alice")
+        );
         let json = r#"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p"},"spec":{"containers":[{"name":"c"}]}}"#;
         assert_eq!(parse_pod(json).unwrap().metadata.name.as_deref(), Some("p"));
     }
@@ -142,13 +162,21 @@ mod tests {
         let list = "kind: List\napiVersion: v1\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: p}}\n";
         assert_eq!(parse_pod(list).unwrap().metadata.name.as_deref(), Some("p"));
         let two = "kind: List\nitems:\n- {kind: Pod}\n- {kind: Pod}\n";
-        assert!(parse_pod(two).unwrap_err().to_string().contains("list of 2 objects"));
+        assert!(parse_pod(two)
+            .unwrap_err()
+            .to_string()
+            .contains("list of 2 objects"));
     }
 
     #[test]
     fn another_kind_is_rejected_by_name() {
-        let err = parse_pod("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n").unwrap_err();
-        assert!(err.to_string().contains("holds a Deployment (apps/v1), not a Pod"), "{err}");
+        let err =
+            parse_pod("apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n").unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("holds a Deployment (apps/v1), not a Pod"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -164,7 +192,10 @@ mod tests {
     fn notebook_container_is_chosen_over_the_first() {
         let pod = parse_pod(POD).unwrap();
         assert_eq!(select_container(&pod, None).unwrap().name, "notebook");
-        assert_eq!(select_container(&pod, Some("istio-proxy")).unwrap().name, "istio-proxy");
+        assert_eq!(
+            select_container(&pod, Some("istio-proxy")).unwrap().name,
+            "istio-proxy"
+        );
     }
 
     #[test]
@@ -175,10 +206,16 @@ mod tests {
 
     #[test]
     fn several_containers_without_notebook_lists_them() {
-        let pod = parse_pod("kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a}, {name: b}]}\n").unwrap();
+        let pod = parse_pod(
+            "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a}, {name: b}]}\n",
+        )
+        .unwrap();
         let err = select_container(&pod, None).unwrap_err().to_string();
         assert!(err.contains("--container") && err.contains("a, b"), "{err}");
         let err = select_container(&pod, Some("c")).unwrap_err().to_string();
-        assert!(err.contains("no container \"c\"") && err.contains("a, b"), "{err}");
+        assert!(
+            err.contains("no container \"c\"") && err.contains("a, b"),
+            "{err}"
+        );
     }
 }

@@ -1,0 +1,393 @@
+//! Single-node volumes: a `ReadWriteOnce` claim can be attached on one node at a time, so steps
+//! that mount it must run where the notebook runs; a `ReadWriteOncePod` claim cannot be shared
+//! at all. Applied on the API path only (`--submit`, or a pod read from the API), where the
+//! claims' access modes can be read; a pod file alone says nothing about them.
+
+use anyhow::{bail, Result};
+use k8s_openapi::api::core::v1::{Affinity, NodeSelectorRequirement, NodeSelectorTerm, Pod};
+
+use super::{Action, Report};
+use crate::argo::{Manifest, WorkflowSpec};
+use crate::client::ClaimAccess;
+
+const READ_WRITE_ONCE: &str = "ReadWriteOnce";
+const READ_WRITE_ONCE_POD: &str = "ReadWriteOncePod";
+const READ_WRITE_MANY: &str = "ReadWriteMany";
+
+/// The claims the steps mount, in volume order, each once.
+pub fn persistent_volume_claims(spec: &WorkflowSpec) -> Vec<String> {
+    let mut claims: Vec<String> = Vec::new();
+    for volume in &spec.volumes {
+        if let Some(pvc) = &volume.persistent_volume_claim {
+            if !claims.contains(&pvc.claim_name) {
+                claims.push(pvc.claim_name.clone());
+            }
+        }
+    }
+    claims
+}
+
+/// Pins a Workflow's steps to the notebook's node when a claim is `ReadWriteOnce`, refuses a
+/// `ReadWriteOncePod` claim, and warns when the modes could not be read.
+pub fn pin_single_node_volumes(
+    manifest: &mut Manifest,
+    pod: &Pod,
+    claims: &[(String, ClaimAccess)],
+    report: &mut Report,
+) -> Result<()> {
+    let mut single_node = Vec::new();
+    for (claim, access) in claims {
+        match access {
+            ClaimAccess::Modes(modes) => {
+                let has = |mode: &str| modes.iter().any(|m| m == mode);
+                if has(READ_WRITE_MANY) {
+                    continue;
+                }
+                if has(READ_WRITE_ONCE_POD) {
+                    bail!(
+                        "volume claim {claim:?} is ReadWriteOncePod: only one pod at a time may use it, \
+                         and the notebook does, so no step could ever start; keep the data the steps \
+                         need on ReadWriteMany storage (ask your admin), or render with --pod-file and \
+                         run the steps after stopping the notebook"
+                    );
+                }
+                if has(READ_WRITE_ONCE) {
+                    single_node.push(claim.as_str());
+                }
+            }
+            ClaimAccess::Forbidden(who) => report.warnings.push(format!(
+                "{who} may not get persistentvolumeclaims, so whether claim {claim:?} is ReadWriteOnce \
+                 is unknown; if it is, steps that land on another node than the notebook's cannot start \
+                 (the README's Role grants get on persistentvolumeclaims)"
+            )),
+            ClaimAccess::NotFound => report.warnings.push(format!(
+                "volume claim {claim:?} does not exist in the namespace: the steps will wait until it does"
+            )),
+        }
+    }
+    if single_node.is_empty() {
+        return Ok(());
+    }
+    let listed = single_node
+        .iter()
+        .map(|c| format!("{c:?}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let node = pod
+        .spec
+        .as_ref()
+        .and_then(|s| s.node_name.as_deref())
+        .filter(|n| !n.is_empty());
+    let spec = match manifest {
+        Manifest::Workflow(workflow) => &mut workflow.spec,
+        Manifest::CronWorkflow(_) => {
+            // A later run must not wait for a node that may be gone by then; unpinned, it starts
+            // wherever the claim can be attached at that time.
+            report.warnings.push(format!(
+                "volume claim {listed} is ReadWriteOnce (one node at a time): a scheduled run can only \
+                 start on the node that has it attached then, so while the notebook runs, the steps \
+                 wait for its node; use ReadWriteMany storage to avoid this"
+            ));
+            return Ok(());
+        }
+    };
+    let Some(node) = node else {
+        report.warnings.push(format!(
+            "volume claim {listed} is ReadWriteOnce (one node at a time), and the pod is on no node yet \
+             (no spec.nodeName): the steps can only start on the node that has it attached"
+        ));
+        return Ok(());
+    };
+    spec.affinity = Some(require_node(spec.affinity.take(), node));
+    report.note(
+        Action::Add,
+        "affinity",
+        format!("required: node {node} (ReadWriteOnce claim {listed})"),
+    );
+    report.warnings.push(format!(
+        "volume claim {listed} is ReadWriteOnce (one node at a time): the steps are pinned to the \
+         notebook's node {node}; use ReadWriteMany storage to let them run anywhere"
+    ));
+    Ok(())
+}
+
+/// Adds "node name is `node`" to the required node affinity, keeping the copied affinity: to
+/// each required term (terms are alternatives), or as the only term.
+fn require_node(affinity: Option<Affinity>, node: &str) -> Affinity {
+    let on_node = NodeSelectorRequirement {
+        key: "metadata.name".to_string(),
+        operator: "In".to_string(),
+        values: Some(vec![node.to_string()]),
+    };
+    let mut affinity = affinity.unwrap_or_default();
+    let required = affinity
+        .node_affinity
+        .get_or_insert_with(Default::default)
+        .required_during_scheduling_ignored_during_execution
+        .get_or_insert_with(Default::default);
+    if required.node_selector_terms.is_empty() {
+        required.node_selector_terms.push(NodeSelectorTerm {
+            match_fields: Some(vec![on_node]),
+            ..NodeSelectorTerm::default()
+        });
+    } else {
+        for term in &mut required.node_selector_terms {
+            term.match_fields
+                .get_or_insert_with(Vec::new)
+                .push(on_node.clone());
+        }
+    }
+    affinity
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::argo::{CronWorkflow, CronWorkflowSpec, Workflow};
+    use crate::source::parse_pod;
+    use k8s_openapi::api::core::v1::{PersistentVolumeClaimVolumeSource, Volume};
+
+    const POD: &str = "kind: Pod\nmetadata: {name: jupyter-alice}\nspec:\n  nodeName: node-a\n  containers: [{name: notebook}]\n  affinity:\n    nodeAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 100\n        preference: {matchExpressions: [{key: hub.jupyter.org/node-purpose, operator: In, values: [user]}]}\n";
+
+    fn pvc(name: &str, claim: &str) -> Volume {
+        Volume {
+            name: name.to_string(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: claim.to_string(),
+                read_only: None,
+            }),
+            ..Volume::default()
+        }
+    }
+
+    fn workflow(affinity: Option<Affinity>) -> Manifest {
+        Manifest::Workflow(Workflow {
+            api_version: crate::argo::API_VERSION.to_string(),
+            kind: crate::argo::WORKFLOW_KIND.to_string(),
+            metadata: Default::default(),
+            spec: WorkflowSpec {
+                affinity,
+                volumes: vec![
+                    pvc("home", "claim-alice"),
+                    pvc("data", "team"),
+                    pvc("again", "team"),
+                ],
+                ..WorkflowSpec::default()
+            },
+        })
+    }
+
+    fn modes(modes: &[&str]) -> ClaimAccess {
+        ClaimAccess::Modes(modes.iter().map(|m| m.to_string()).collect())
+    }
+
+    fn pin(manifest: &mut Manifest, claims: &[(&str, ClaimAccess)]) -> Result<Report> {
+        let pod = parse_pod(POD).unwrap();
+        let claims: Vec<_> = claims
+            .iter()
+            .map(|(c, a)| (c.to_string(), a.clone()))
+            .collect();
+        let mut report = Report::default();
+        pin_single_node_volumes(manifest, &pod, &claims, &mut report)?;
+        Ok(report)
+    }
+
+    fn required_terms(manifest: &Manifest) -> Vec<NodeSelectorTerm> {
+        manifest
+            .workflow_spec()
+            .affinity
+            .as_ref()
+            .and_then(|a| a.node_affinity.as_ref())
+            .and_then(|n| {
+                n.required_during_scheduling_ignored_during_execution
+                    .as_ref()
+            })
+            .map(|r| r.node_selector_terms.clone())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn claims_are_listed_once_in_volume_order() {
+        assert_eq!(
+            persistent_volume_claims(workflow(None).workflow_spec()),
+            ["claim-alice", "team"]
+        );
+    }
+
+    #[test]
+    fn read_write_once_pins_to_the_notebook_node_and_keeps_the_copied_affinity() {
+        let pod = parse_pod(POD).unwrap();
+        let copied = pod.spec.as_ref().and_then(|s| s.affinity.clone());
+        let mut manifest = workflow(copied);
+        let report = pin(
+            &mut manifest,
+            &[
+                ("claim-alice", modes(&["ReadWriteOnce"])),
+                ("team", modes(&["ReadWriteMany"])),
+            ],
+        )
+        .unwrap();
+        let terms = required_terms(&manifest);
+        assert_eq!(terms.len(), 1);
+        let fields = terms[0].match_fields.as_ref().unwrap();
+        assert_eq!(
+            (fields[0].key.as_str(), fields[0].operator.as_str()),
+            ("metadata.name", "In")
+        );
+        assert_eq!(
+            fields[0].values.as_deref(),
+            Some(&["node-a".to_string()][..])
+        );
+        let node_affinity = manifest
+            .workflow_spec()
+            .affinity
+            .as_ref()
+            .unwrap()
+            .node_affinity
+            .as_ref()
+            .unwrap();
+        assert!(node_affinity
+            .preferred_during_scheduling_ignored_during_execution
+            .is_some());
+        assert_eq!(report.warnings.len(), 1);
+        assert!(
+            report.warnings[0].contains("pinned to the notebook's node node-a"),
+            "{:?}",
+            report.warnings
+        );
+        assert!(report.warnings[0].contains("\"claim-alice\""));
+    }
+
+    #[test]
+    fn each_required_term_gets_the_node() {
+        let term = |key: &str| NodeSelectorTerm {
+            match_expressions: Some(vec![NodeSelectorRequirement {
+                key: key.to_string(),
+                operator: "Exists".to_string(),
+                values: None,
+            }]),
+            ..NodeSelectorTerm::default()
+        };
+        let affinity = require_node(
+            Some(Affinity {
+                node_affinity: Some(k8s_openapi::api::core::v1::NodeAffinity {
+                    required_during_scheduling_ignored_during_execution: Some(
+                        k8s_openapi::api::core::v1::NodeSelector {
+                            node_selector_terms: vec![term("a"), term("b")],
+                        },
+                    ),
+                    ..Default::default()
+                }),
+                ..Affinity::default()
+            }),
+            "node-a",
+        );
+        let terms = affinity
+            .node_affinity
+            .unwrap()
+            .required_during_scheduling_ignored_during_execution
+            .unwrap()
+            .node_selector_terms;
+        assert_eq!(terms.len(), 2);
+        for term in terms {
+            assert_eq!(term.match_expressions.unwrap().len(), 1);
+            assert_eq!(
+                term.match_fields.unwrap()[0].values.as_deref(),
+                Some(&["node-a".to_string()][..])
+            );
+        }
+    }
+
+    #[test]
+    fn read_write_many_is_left_alone() {
+        let mut manifest = workflow(None);
+        let report = pin(
+            &mut manifest,
+            &[("claim-alice", modes(&["ReadWriteMany", "ReadWriteOnce"]))],
+        )
+        .unwrap();
+        assert!(manifest.workflow_spec().affinity.is_none());
+        assert!(report.warnings.is_empty());
+    }
+
+    #[test]
+    fn read_write_once_pod_is_refused() {
+        let mut manifest = workflow(None);
+        let err = pin(
+            &mut manifest,
+            &[("claim-alice", modes(&["ReadWriteOncePod"]))],
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("\"claim-alice\" is ReadWriteOncePod"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn unreadable_or_missing_claims_warn_and_change_nothing() {
+        let mut manifest = workflow(None);
+        let report = pin(
+            &mut manifest,
+            &[
+                (
+                    "claim-alice",
+                    ClaimAccess::Forbidden("system:serviceaccount:jhub:notebook".into()),
+                ),
+                ("team", ClaimAccess::NotFound),
+            ],
+        )
+        .unwrap();
+        assert!(manifest.workflow_spec().affinity.is_none());
+        assert_eq!(report.warnings.len(), 2);
+        assert!(
+            report.warnings[0].contains("may not get persistentvolumeclaims"),
+            "{:?}",
+            report.warnings
+        );
+        assert!(
+            report.warnings[1].contains("does not exist"),
+            "{:?}",
+            report.warnings
+        );
+    }
+
+    #[test]
+    fn a_cron_workflow_is_not_pinned_but_warned_about() {
+        let Manifest::Workflow(workflow) = workflow(None) else {
+            unreachable!()
+        };
+        let mut manifest = Manifest::CronWorkflow(CronWorkflow {
+            api_version: workflow.api_version,
+            kind: crate::argo::CRON_WORKFLOW_KIND.to_string(),
+            metadata: workflow.metadata,
+            spec: CronWorkflowSpec {
+                workflow_spec: workflow.spec,
+                ..CronWorkflowSpec::default()
+            },
+        });
+        let report = pin(&mut manifest, &[("claim-alice", modes(&["ReadWriteOnce"]))]).unwrap();
+        assert!(manifest.workflow_spec().affinity.is_none());
+        assert!(
+            report.warnings[0].contains("scheduled run"),
+            "{:?}",
+            report.warnings
+        );
+    }
+
+    #[test]
+    fn a_pod_on_no_node_is_not_pinned() {
+        let mut manifest = workflow(None);
+        let pod = parse_pod("kind: Pod\nspec: {containers: [{name: notebook}]}\n").unwrap();
+        let mut report = Report::default();
+        let claims = [("claim-alice".to_string(), modes(&["ReadWriteOnce"]))];
+        pin_single_node_volumes(&mut manifest, &pod, &claims, &mut report).unwrap();
+        assert!(manifest.workflow_spec().affinity.is_none());
+        assert!(
+            report.warnings[0].contains("no spec.nodeName"),
+            "{:?}",
+            report.warnings
+        );
+    }
+}

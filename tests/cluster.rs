@@ -1,0 +1,1072 @@
+//! Cluster tests: the real binary against a real kube-apiserver + etcd with Argo Workflows'
+//! full CRDs, which `scripts/e2e.sh` builds, starts and stops (`scripts/control-plane.sh run`).
+//! Marked `#[ignore = "needs cluster"]` as kube-rs does; run them with `scripts/e2e.sh`.
+//! Each test works in its own namespace. No controllers run, so pods and claims stay Pending.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::RwLock;
+use std::time::Duration;
+
+use common::proxy::{closed_port, wait_for, LoseAnswerProxy, SilentServer};
+use common::{kubectl, manifest, run, Cluster, TempDir, ROOT};
+use serde_json::Value;
+
+/// The cron-workflow CRD is cluster-wide: the test that removes it takes this for writing,
+/// every test that creates cron workflows takes it for reading.
+static CRON_WORKFLOW_CRD: RwLock<()> = RwLock::new(());
+
+fn fixture(name: &str) -> String {
+    Path::new(ROOT)
+        .join("tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// A namespace with the README's account and Role, a notebook pod from a fixture, and a
+/// kubeconfig with the notebook account's token (its context namespace set if `in_context`).
+struct Notebook {
+    cluster: Cluster,
+    namespace: String,
+    pod: String,
+    dir: TempDir,
+    kubeconfig: String,
+}
+
+impl Notebook {
+    fn new(label: &str, fixture: &str, on_node: bool) -> Self {
+        Self::with_role(label, fixture, on_node, None, false)
+    }
+
+    fn with_role(
+        label: &str,
+        fixture: &str,
+        on_node: bool,
+        drop_rule: Option<&str>,
+        in_context: bool,
+    ) -> Self {
+        let cluster = Cluster::connect();
+        let namespace = cluster.namespace(label);
+        cluster.create_rbac(&namespace, drop_rule);
+        let pod = cluster.create_pod(&namespace, fixture, on_node);
+        let dir = TempDir::new(label);
+        let kubeconfig = cluster
+            .notebook_kubeconfig(dir.path(), &namespace, in_context)
+            .display()
+            .to_string();
+        Notebook {
+            cluster,
+            namespace,
+            pod,
+            dir,
+            kubeconfig,
+        }
+    }
+
+    /// `render --pod POD -n NS --kubeconfig K --workdir /home/jovyan ARGS...`
+    fn render(&self, args: &[&str]) -> common::Run {
+        let mut all = vec![
+            "render",
+            "--pod",
+            &self.pod,
+            "-n",
+            &self.namespace,
+            "--kubeconfig",
+            &self.kubeconfig,
+            "--workdir",
+            "/home/jovyan",
+        ];
+        all.extend_from_slice(args);
+        run(&all, &[], None)
+    }
+
+    fn workflows(&self) -> Vec<Value> {
+        self.cluster.list(&self.namespace, "workflows")
+    }
+}
+
+fn read_lock() -> std::sync::RwLockReadGuard<'static, ()> {
+    CRON_WORKFLOW_CRD.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn required_node(workflow_spec: &Value) -> Option<&str> {
+    workflow_spec
+        .pointer("/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms/0/matchFields/0/values/0")
+        .and_then(Value::as_str)
+}
+
+// ---- finding the pod ----------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs cluster"]
+fn pod_is_read_by_name_and_namespace_through_a_kubeconfig() {
+    let nb = Notebook::new("by-name", "z2jh-dynamic-pod.yaml", false);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+    let from_api = nb.render(&["-c", "python prep.py >> python train.py --lr 0.1"]);
+    from_api.assert_ok();
+    assert_eq!(from_api.stderr, "", "no warnings for a ReadWriteMany home");
+
+    let wf = manifest(&from_api.stdout);
+    assert_eq!(wf["kind"], "Workflow");
+    assert_eq!(wf["metadata"]["namespace"], nb.namespace.as_str());
+    assert_eq!(
+        wf["metadata"]["labels"]["kubectl-jupyterflow/source-pod"],
+        "jupyter-alice"
+    );
+    assert_eq!(
+        wf["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        "claim-alice"
+    );
+    assert!(!from_api.stdout.contains("JUPYTERHUB_API_TOKEN"));
+
+    // The same pod saved to a file renders byte for byte the same.
+    let pod_file = nb.dir.path().join("pod.json");
+    std::fs::write(&pod_file, nb.cluster.pod_json(&nb.namespace, &nb.pod)).unwrap();
+    let from_file = run(
+        &[
+            "render",
+            "--pod-file",
+            pod_file.to_str().unwrap(),
+            "--workdir",
+            "/home/jovyan",
+            "-c",
+            "python prep.py >> python train.py --lr 0.1",
+        ],
+        &[],
+        None,
+    );
+    from_file.assert_ok();
+    assert_eq!(from_api.stdout, from_file.stdout);
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn pod_is_found_from_hostname_and_the_kubeconfig_namespace() {
+    let nb = Notebook::with_role("hostname", "static-storage-pod.yaml", false, None, true);
+    let result = run(
+        &[
+            "render",
+            "--workdir",
+            "/home/jovyan/experiments",
+            "-c",
+            "python train.py",
+        ],
+        &[("HOSTNAME", &nb.pod), ("KUBECONFIG", &nb.kubeconfig)],
+        None,
+    );
+    result.assert_ok();
+    let wf = manifest(&result.stdout);
+    assert_eq!(wf["metadata"]["namespace"], nb.namespace.as_str());
+    assert_eq!(
+        wf["metadata"]["labels"]["kubectl-jupyterflow/source-pod"],
+        nb.pod.as_str()
+    );
+    assert_eq!(
+        wf["spec"]["templates"][1]["container"]["image"],
+        "registry.example.com/research/pytorch-notebook:2.5-cuda12"
+    );
+}
+
+/// A notebook's own view: no kubeconfig, the mounted service-account token, CA and namespace,
+/// `$KUBERNETES_SERVICE_HOST`/`PORT` and `$HOSTNAME`; then `--submit` from there.
+#[test]
+#[ignore = "needs cluster"]
+fn in_cluster_service_account_reads_its_pod_and_submits() {
+    let nb = Notebook::new("in-cluster", "z2jh-dynamic-pod.yaml", false);
+    let account_dir = nb.dir.path().join("serviceaccount");
+    std::fs::create_dir_all(&account_dir).unwrap();
+    std::fs::write(
+        account_dir.join("token"),
+        nb.cluster.notebook_token(&nb.namespace),
+    )
+    .unwrap();
+    std::fs::write(account_dir.join("ca.crt"), nb.cluster.plane.ca_pem()).unwrap();
+    std::fs::write(account_dir.join("namespace"), &nb.namespace).unwrap();
+    let port = nb.cluster.plane.port.to_string();
+    let env = [
+        (
+            "JUPYTERFLOW_SERVICE_ACCOUNT_DIR",
+            account_dir.to_str().unwrap(),
+        ),
+        ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
+        ("KUBERNETES_SERVICE_PORT", port.as_str()),
+        ("HOSTNAME", nb.pod.as_str()),
+    ];
+    let args = [
+        "render",
+        "--workdir",
+        "/home/jovyan",
+        "-c",
+        "python train.py",
+    ];
+
+    let rendered = run(&args, &env, None);
+    rendered.assert_ok();
+    assert_eq!(
+        manifest(&rendered.stdout)["metadata"]["namespace"],
+        nb.namespace.as_str()
+    );
+
+    let submitted = run(&[&args[..], &["--submit"]].concat(), &env, None);
+    submitted.assert_ok();
+    let name = submitted
+        .stdout
+        .strip_prefix("workflow.argoproj.io/")
+        .and_then(|s| s.strip_suffix(" created\n"))
+        .unwrap_or_else(|| panic!("kubectl-like output: {:?}", submitted.stdout));
+    let stored = nb.workflows();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["metadata"]["name"], name);
+    assert!(name.starts_with("jupyter-alice-"), "{name}");
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn a_missing_pod_is_named_with_its_namespace() {
+    let nb = Notebook::new("no-pod", "z2jh-dynamic-pod.yaml", false);
+    let result = run(
+        &[
+            "render",
+            "--pod",
+            "jupyter-nobody",
+            "-n",
+            &nb.namespace,
+            "--kubeconfig",
+            &nb.kubeconfig,
+            "-c",
+            "python a.py",
+        ],
+        &[],
+        None,
+    );
+    let error = result.assert_error();
+    assert!(
+        error.contains("pod \"jupyter-nobody\" not found"),
+        "{error}"
+    );
+    assert!(
+        error.contains(&format!("namespace \"{}\"", nb.namespace)),
+        "{error}"
+    );
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn rejected_credentials_say_to_refresh_them() {
+    let cluster = Cluster::connect();
+    let namespace = cluster.namespace("bad-token");
+    let dir = TempDir::new("bad-token");
+    let kubeconfig =
+        cluster
+            .plane
+            .write_kubeconfig(dir.path(), &cluster.plane.server, "not-a-token", None);
+    let result = run(
+        &[
+            "render",
+            "--pod",
+            "jupyter-alice",
+            "-n",
+            &namespace,
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "-c",
+            "python a.py",
+        ],
+        &[],
+        None,
+    );
+    let error = result.assert_error();
+    assert!(error.contains("did not accept the credentials"), "{error}");
+    assert!(
+        error.contains("refresh the kubeconfig or the token"),
+        "{error}"
+    );
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn no_mounted_token_says_to_ask_the_admin_or_use_a_pod_file() {
+    let cluster = Cluster::connect();
+    let empty = TempDir::new("no-token");
+    let port = cluster.plane.port.to_string();
+    let result = run(
+        &["render", "-c", "python a.py"],
+        &[
+            (
+                "JUPYTERFLOW_SERVICE_ACCOUNT_DIR",
+                empty.path().to_str().unwrap(),
+            ),
+            ("KUBERNETES_SERVICE_HOST", "127.0.0.1"),
+            ("KUBERNETES_SERVICE_PORT", port.as_str()),
+            ("HOSTNAME", "jupyter-alice"),
+        ],
+        None,
+    );
+    let error = result.assert_error();
+    assert!(
+        error.contains("ask your JupyterHub admin to set a service account"),
+        "{error}"
+    );
+    assert!(error.contains("--pod-file"), "{error}");
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn a_closed_port_fails_fast_and_says_what_to_check() {
+    let cluster = Cluster::connect();
+    let dir = TempDir::new("closed");
+    let server = format!("https://127.0.0.1:{}", closed_port());
+    let kubeconfig = cluster
+        .plane
+        .write_kubeconfig(dir.path(), &server, "token", Some("default"));
+    let result = run(
+        &[
+            "render",
+            "--pod",
+            "jupyter-alice",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "-c",
+            "python a.py",
+        ],
+        &[],
+        None,
+    );
+    let error = result.assert_error();
+    assert!(
+        error.contains(&format!(
+            "cannot reach the Kubernetes API server at {server}"
+        )),
+        "{error}"
+    );
+    assert!(error.contains("connection refused"), "{error}");
+    assert!(error.contains("--pod-file"), "{error}");
+    assert!(
+        result.elapsed < Duration::from_secs(10),
+        "took {:?}",
+        result.elapsed
+    );
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn a_server_that_never_answers_fails_within_30_seconds() {
+    let cluster = Cluster::connect();
+    let silent = SilentServer::start();
+    let dir = TempDir::new("silent");
+    let server = format!("https://127.0.0.1:{}", silent.port);
+    let kubeconfig = cluster
+        .plane
+        .write_kubeconfig(dir.path(), &server, "token", Some("default"));
+    let result = run(
+        &[
+            "render",
+            "--pod",
+            "jupyter-alice",
+            "--kubeconfig",
+            kubeconfig.to_str().unwrap(),
+            "-c",
+            "python a.py",
+        ],
+        &[],
+        None,
+    );
+    let error = result.assert_error();
+    assert!(error.contains("did not answer within 20s"), "{error}");
+    assert!(error.contains("kubectl cluster-info"), "{error}");
+    assert!(
+        result.elapsed < Duration::from_secs(30),
+        "took {:?}",
+        result.elapsed
+    );
+}
+
+// ---- --submit -----------------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs cluster"]
+fn submit_creates_a_workflow_and_prints_like_kubectl() {
+    let nb = Notebook::new("submit", "z2jh-dynamic-pod.yaml", false);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+    let created = nb.render(&["-c", "python a.py >> python b.py", "--submit"]);
+    created.assert_ok();
+    assert!(
+        created
+            .stdout
+            .starts_with("workflow.argoproj.io/jupyter-alice-")
+            && created.stdout.ends_with(" created\n"),
+        "{:?}",
+        created.stdout
+    );
+
+    let named = nb.render(&["-c", "python a.py", "--submit", "-o", "name"]);
+    named.assert_ok();
+    let name = named
+        .stdout
+        .trim()
+        .strip_prefix("workflow.argoproj.io/")
+        .unwrap()
+        .to_string();
+
+    let as_json = nb.render(&["-c", "python a.py", "--submit", "-o", "json"]);
+    as_json.assert_ok();
+    let object: Value = serde_json::from_str(&as_json.stdout).unwrap();
+    assert!(
+        object["metadata"]["uid"].is_string(),
+        "the object as the server stored it"
+    );
+    assert!(object["metadata"].get("managedFields").is_none());
+
+    let as_yaml = nb.render(&["-c", "python a.py", "--submit", "-o", "yaml"]);
+    as_yaml.assert_ok();
+    assert!(manifest(&as_yaml.stdout)["metadata"]["creationTimestamp"].is_string());
+
+    let stored = nb.workflows();
+    assert_eq!(stored.len(), 4);
+    let names: Vec<&str> = stored
+        .iter()
+        .filter_map(|w| w["metadata"]["name"].as_str())
+        .collect();
+    assert!(names.contains(&name.as_str()), "{names:?}");
+    assert!(names.contains(&object["metadata"]["name"].as_str().unwrap()));
+    for workflow in &stored {
+        assert_eq!(
+            workflow["metadata"]["labels"]["app.kubernetes.io/managed-by"],
+            "kubectl-jupyterflow"
+        );
+        assert!(workflow["metadata"]["annotations"]["kubectl-jupyterflow/submission"].is_string());
+    }
+}
+
+/// A saved pod file and --submit: the cluster is contacted for the claim and the create only.
+#[test]
+#[ignore = "needs cluster"]
+fn a_pod_file_is_submitted_into_the_given_namespace() {
+    let nb = Notebook::new("pod-file", "z2jh-dynamic-pod.yaml", false);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+    let result = run(
+        &[
+            "render",
+            "--pod-file",
+            &fixture("z2jh-dynamic-pod.yaml"),
+            "-n",
+            &nb.namespace,
+            "--kubeconfig",
+            &nb.kubeconfig,
+            "--workdir",
+            "/home/jovyan",
+            "-c",
+            "python a.py",
+            "--submit",
+            "-o",
+            "name",
+        ],
+        &[],
+        None,
+    );
+    result.assert_ok();
+    let stored = nb.workflows();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        result.stdout,
+        format!(
+            "workflow.argoproj.io/{}\n",
+            stored[0]["metadata"]["name"].as_str().unwrap()
+        )
+    );
+    assert_eq!(stored[0]["metadata"]["namespace"], nb.namespace.as_str());
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn submit_with_schedule_creates_a_cron_workflow() {
+    let _crd = read_lock();
+    let nb = Notebook::new("cron", "z2jh-dynamic-pod.yaml", false);
+    let result = nb.render(&[
+        "-c",
+        "python nightly.py",
+        "--schedule",
+        "0 3 * * *",
+        "--timezone",
+        "Europe/Berlin",
+        "--submit",
+    ]);
+    result.assert_ok();
+    assert!(
+        result
+            .stdout
+            .starts_with("cronworkflow.argoproj.io/jupyter-alice-"),
+        "{:?}",
+        result.stdout
+    );
+    let stored = nb.cluster.list(&nb.namespace, "cronworkflows");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["spec"]["schedules"][0], "0 3 * * *");
+    assert_eq!(stored[0]["spec"]["timezone"], "Europe/Berlin");
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn server_dry_run_validates_without_storing() {
+    let _crd = read_lock();
+    let nb = Notebook::new("dry-run", "z2jh-dynamic-pod.yaml", false);
+    let workflow = nb.render(&["-c", "python a.py", "--submit", "--dry-run=server"]);
+    workflow.assert_ok();
+    assert!(
+        workflow.stdout.ends_with(" created (server dry run)\n"),
+        "{:?}",
+        workflow.stdout
+    );
+    let cron = nb.render(&[
+        "-c",
+        "python a.py",
+        "--schedule",
+        "@daily",
+        "--submit",
+        "--dry-run=server",
+        "-o",
+        "yaml",
+    ]);
+    cron.assert_ok();
+    assert_eq!(manifest(&cron.stdout)["kind"], "CronWorkflow");
+    assert!(nb.workflows().is_empty(), "a dry run stores nothing");
+    assert!(nb.cluster.list(&nb.namespace, "cronworkflows").is_empty());
+
+    // The server validates in a dry run too.
+    let file = nb.dir.path().join("bad.yaml");
+    std::fs::write(&file, "jobs:\n- name: train\n  command: python train.py\n  resources: {requests: {memory: lots}}\n").unwrap();
+    let invalid = nb.render(&["-f", file.to_str().unwrap(), "--submit", "--dry-run=server"]);
+    invalid.assert_error();
+}
+
+/// The create asks for `fieldValidation=Strict`: a misspelled field is an error, not dropped.
+#[test]
+#[ignore = "needs cluster"]
+fn a_misspelled_field_is_rejected_by_strict_validation() {
+    use kubectl_jupyterflow::client::{connect, ClientOptions};
+    use kubectl_jupyterflow::submit::create_object;
+
+    let nb = Notebook::new("strict", "minimal-pod.yaml", false);
+    let connection = nb
+        .cluster
+        .block_on(connect(&ClientOptions {
+            kubeconfig: Some(nb.kubeconfig.clone().into()),
+            context: None,
+            namespace: Some(nb.namespace.clone()),
+        }))
+        .unwrap();
+    let workflow = |spec_key: &str| {
+        serde_json::json!({
+            "apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+            "metadata": {"generateName": "strict-"},
+            "spec": {spec_key: "main", "templates": [{"name": "main", "container": {"image": "busybox", "command": ["true"]}}]},
+        })
+    };
+    let err = nb
+        .cluster
+        .block_on(create_object(
+            &connection,
+            "workflows",
+            &workflow("entrypiont"),
+            false,
+        ))
+        .unwrap_err();
+    let kube::Error::Api(status) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(status.code, 400);
+    assert!(
+        status.message.contains("unknown field \"spec.entrypiont\""),
+        "{}",
+        status.message
+    );
+    nb.cluster
+        .block_on(create_object(
+            &connection,
+            "workflows",
+            &workflow("entrypoint"),
+            false,
+        ))
+        .unwrap();
+    assert_eq!(nb.workflows().len(), 1);
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn an_invalid_workflow_lists_the_offending_fields() {
+    let nb = Notebook::new("invalid", "z2jh-dynamic-pod.yaml", false);
+    let file = nb.dir.path().join("pipeline.yaml");
+    std::fs::write(
+        &file,
+        "jobs:\n- name: prep\n  command: python prep.py\n- name: train\n  command: python train.py\n  resources: {requests: {memory: lots, cpu: many}}\ndags:\n- prep >> train\n",
+    )
+    .unwrap();
+    let result = nb.render(&["-f", file.to_str().unwrap(), "--submit"]);
+    let error = result.assert_error();
+    assert!(
+        error.contains("the API server rejected the Workflow"),
+        "{error}"
+    );
+    assert!(
+        error.contains("spec.templates[2] (train).container.resources.requests.memory"),
+        "{error}"
+    );
+    assert!(
+        error.contains("spec.templates[2] (train).container.resources.requests.cpu"),
+        "{error}"
+    );
+    assert!(
+        error.contains("Invalid value: \"lots\": should be a Kubernetes quantity"),
+        "{error}"
+    );
+    assert!(nb.workflows().is_empty());
+}
+
+// ---- errors from the server -------------------------------------------------------------
+
+#[test]
+#[ignore = "needs cluster"]
+fn forbidden_names_verb_resource_and_namespace_and_points_to_the_role() {
+    // The Role without its workflows rule: the pod can be read, the workflow not created.
+    let nb = Notebook::with_role(
+        "forbidden",
+        "z2jh-dynamic-pod.yaml",
+        false,
+        Some("workflows"),
+        false,
+    );
+    let result = nb.render(&["-c", "python a.py", "--submit"]);
+    let error = result.assert_error();
+    let account = format!("system:serviceaccount:{}:notebook", nb.namespace);
+    assert!(
+        error.contains(&format!(
+            "forbidden: {account} may not create workflows.argoproj.io in namespace \"{}\"",
+            nb.namespace
+        )),
+        "{error}"
+    );
+    assert!(error.contains("Role from the README"), "{error}");
+    assert!(nb.workflows().is_empty());
+
+    // A user with no rights at all cannot even read the pod.
+    let alice = nb.cluster.plane.write_kubeconfig(
+        nb.dir.path(),
+        &nb.cluster.plane.server,
+        &nb.cluster.plane.unprivileged_token,
+        None,
+    );
+    let result = run(
+        &[
+            "render",
+            "--pod",
+            &nb.pod,
+            "-n",
+            &nb.namespace,
+            "--kubeconfig",
+            alice.to_str().unwrap(),
+            "-c",
+            "python a.py",
+        ],
+        &[],
+        None,
+    );
+    let error = result.assert_error();
+    assert!(
+        error.contains(&format!(
+            "forbidden: alice may not get pods in namespace \"{}\"",
+            nb.namespace
+        )),
+        "{error}"
+    );
+}
+
+/// Removes the cluster-wide cronworkflows CRD (holding the lock that every cron test takes),
+/// checks the message, and restores it as it was.
+#[test]
+#[ignore = "needs cluster"]
+fn a_missing_crd_says_argo_workflows_is_not_installed() {
+    let _crd = CRON_WORKFLOW_CRD.write().unwrap_or_else(|e| e.into_inner());
+    let nb = Notebook::new("no-crd", "z2jh-dynamic-pod.yaml", false);
+    let plane = &nb.cluster.plane;
+    let crd = "cronworkflows.argoproj.io";
+    let (ok, saved, err) = kubectl(plane, &["get", "crd", crd, "-o", "json"], None);
+    assert!(ok, "{err}");
+    let mut saved: Value = serde_json::from_str(&saved).unwrap();
+    saved.as_object_mut().unwrap().remove("status");
+    for key in [
+        "resourceVersion",
+        "uid",
+        "creationTimestamp",
+        "generation",
+        "managedFields",
+    ] {
+        saved["metadata"].as_object_mut().unwrap().remove(key);
+    }
+    let (ok, _, err) = kubectl(
+        plane,
+        &["delete", "crd", crd, "--wait=true", "--timeout=60s"],
+        None,
+    );
+    assert!(ok, "{err}");
+
+    let result = nb.render(&["-c", "python a.py", "--schedule", "@daily", "--submit"]);
+
+    let (ok, _, err) = kubectl(plane, &["create", "-f", "-"], Some(&saved.to_string()));
+    assert!(ok, "restoring the CRD: {err}");
+    // Served again once Established (and the discovery behind `kubectl get` follows).
+    assert!(
+        wait_for(Duration::from_secs(60), || {
+            kubectl(plane, &["get", "cronworkflows", "-n", &nb.namespace], None).0
+        }),
+        "the restored CRD is not served"
+    );
+
+    let error = result.assert_error();
+    assert!(
+        error.contains("has no cronworkflows.argoproj.io"),
+        "{error}"
+    );
+    assert!(
+        error.contains("Argo Workflows is not installed in this cluster"),
+        "{error}"
+    );
+}
+
+// ---- never a duplicate --------------------------------------------------------------------
+
+/// The create reaches the server and is stored, but its answer is lost (the proxy drops the
+/// connection instead of relaying it). The retry finds its own object: one workflow, success.
+#[test]
+#[ignore = "needs cluster"]
+fn a_lost_answer_is_retried_without_a_duplicate() {
+    let nb = Notebook::new("lost-answer", "z2jh-dynamic-pod.yaml", false);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+    let upstream: SocketAddr = format!("127.0.0.1:{}", nb.cluster.plane.port)
+        .parse()
+        .unwrap();
+    let watcher = Cluster::connect();
+    let namespace = nb.namespace.clone();
+    let proxy = LoseAnswerProxy::start(upstream, move || {
+        !watcher.list(&namespace, "workflows").is_empty()
+    });
+    let token = nb.cluster.notebook_token(&nb.namespace);
+    let through_proxy = nb.cluster.plane.write_kubeconfig(
+        nb.dir.path(),
+        &format!("https://127.0.0.1:{}", proxy.port),
+        &token,
+        None,
+    );
+
+    let result = run(
+        &[
+            "render",
+            "--pod",
+            &nb.pod,
+            "-n",
+            &nb.namespace,
+            "--kubeconfig",
+            through_proxy.to_str().unwrap(),
+            "--workdir",
+            "/home/jovyan",
+            "-c",
+            "python train.py",
+            "--submit",
+        ],
+        &[],
+        None,
+    );
+    result.assert_ok();
+    assert!(
+        proxy.dropped_an_answer(),
+        "the proxy dropped the create's answer"
+    );
+    assert!(
+        proxy.connections() >= 2,
+        "the retry used a new connection: {}",
+        proxy.connections()
+    );
+
+    let stored = nb.workflows();
+    assert_eq!(stored.len(), 1, "exactly one workflow");
+    let name = stored[0]["metadata"]["name"].as_str().unwrap();
+    assert_eq!(
+        result.stdout,
+        format!("workflow.argoproj.io/{name} created\n")
+    );
+}
+
+// ---- single-node volumes ------------------------------------------------------------------
+
+#[test]
+#[ignore = "needs cluster"]
+fn a_read_write_once_home_pins_the_steps_to_the_notebook_node() {
+    let nb = Notebook::new("rwo", "z2jh-dynamic-pod.yaml", true);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteOnce"]);
+    let rendered = nb.render(&["-c", "python a.py"]);
+    rendered.assert_ok();
+    assert!(
+        rendered.stderr.contains("\"claim-alice\" is ReadWriteOnce")
+            && rendered
+                .stderr
+                .contains("pinned to the notebook's node gke-user-pool-7f3a-x2lk"),
+        "{}",
+        rendered.stderr
+    );
+    let wf = manifest(&rendered.stdout);
+    assert_eq!(required_node(&wf["spec"]), Some("gke-user-pool-7f3a-x2lk"));
+    assert!(
+        wf["spec"]["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+            .is_array(),
+        "the copied affinity is kept"
+    );
+
+    let submitted = nb.render(&["-c", "python a.py", "--submit"]);
+    submitted.assert_ok();
+    let stored = nb.workflows();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        required_node(&stored[0]["spec"]),
+        Some("gke-user-pool-7f3a-x2lk")
+    );
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn a_read_write_many_home_is_not_pinned() {
+    let nb = Notebook::new("rwx", "z2jh-dynamic-pod.yaml", true);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+    let submitted = nb.render(&["-c", "python a.py", "--submit"]);
+    submitted.assert_ok();
+    assert_eq!(submitted.stderr, "");
+    let stored = nb.workflows();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(required_node(&stored[0]["spec"]), None);
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn a_read_write_once_pod_home_is_refused() {
+    let nb = Notebook::new("rwop", "z2jh-dynamic-pod.yaml", true);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteOncePod"]);
+    let result = nb.render(&["-c", "python a.py", "--submit"]);
+    let error = result.assert_error();
+    assert!(
+        error.contains("\"claim-alice\" is ReadWriteOncePod"),
+        "{error}"
+    );
+    assert!(error.contains("ReadWriteMany"), "{error}");
+    assert!(nb.workflows().is_empty());
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn claims_that_may_not_be_read_warn_and_the_submit_goes_on() {
+    let nb = Notebook::with_role(
+        "no-pvc-get",
+        "z2jh-dynamic-pod.yaml",
+        true,
+        Some("persistentvolumeclaims"),
+        false,
+    );
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteOnce"]);
+    let result = nb.render(&["-c", "python a.py", "--submit"]);
+    result.assert_ok();
+    assert!(result.stderr.starts_with("warning: "), "{}", result.stderr);
+    assert!(
+        result.stderr.contains("may not get persistentvolumeclaims"),
+        "{}",
+        result.stderr
+    );
+    let stored = nb.workflows();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(required_node(&stored[0]["spec"]), None);
+}
+
+// ---- piping into kubectl, argo lint ---------------------------------------------------------
+
+/// The golden manifests (tests/cmd/*.stdout), exactly as the CLI tests pin them.
+fn golden_manifests() -> Vec<(String, String)> {
+    let mut goldens = Vec::new();
+    for entry in std::fs::read_dir(Path::new(ROOT).join("tests/cmd")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("stdout") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("apiVersion") {
+            goldens.push((
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                text,
+            ));
+        }
+    }
+    goldens.sort();
+    assert!(
+        goldens.len() >= 8,
+        "only {} golden manifests",
+        goldens.len()
+    );
+    goldens
+}
+
+/// `render ... | kubectl create -f -` for every golden: each goes, byte for byte, into the
+/// namespace it names (the pod's), which only this test uses.
+#[test]
+#[ignore = "needs cluster"]
+fn every_golden_manifest_is_accepted_by_kubectl_create() {
+    let _crd = read_lock();
+    let cluster = Cluster::connect();
+    for (name, text) in golden_manifests() {
+        let object = manifest(&text);
+        let namespace = object["metadata"]["namespace"]
+            .as_str()
+            .unwrap_or("default")
+            .to_string();
+        cluster.ensure_namespace(&namespace);
+        let (ok, stdout, stderr) = kubectl(
+            &cluster.plane,
+            &["create", "--validate=strict", "-f", "-", "-o", "name"],
+            Some(&text),
+        );
+        assert!(ok, "{name}: kubectl create failed: {stderr}");
+        let created = stdout.trim().rsplit('/').next().unwrap().to_string();
+        let plural = if object["kind"] == "CronWorkflow" {
+            "cronworkflows"
+        } else {
+            "workflows"
+        };
+        let stored = cluster.list(&namespace, plural);
+        assert!(
+            stored
+                .iter()
+                .any(|o| o["metadata"]["name"] == created.as_str()),
+            "{name}: {created} not stored"
+        );
+    }
+}
+
+/// A real pipe: the binary reads the pod from the API, kubectl creates what it prints.
+#[test]
+#[ignore = "needs cluster"]
+fn a_rendered_manifest_pipes_into_kubectl_create() {
+    let nb = Notebook::new("pipe", "static-storage-pod.yaml", false);
+    let rendered = run(
+        &[
+            "render",
+            "--pod",
+            &nb.pod,
+            "-n",
+            &nb.namespace,
+            "--kubeconfig",
+            &nb.kubeconfig,
+            "--workdir",
+            "/home/jovyan/experiments",
+            "-f",
+            &fixture("pipelines/training.yaml"),
+        ],
+        &[],
+        None,
+    );
+    rendered.assert_ok();
+    let (ok, stdout, stderr) = kubectl(
+        &nb.cluster.plane,
+        &["create", "-f", "-"],
+        Some(&rendered.stdout),
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stdout.starts_with("workflow.argoproj.io/training-"),
+        "{stdout}"
+    );
+    assert_eq!(nb.workflows().len(), 1);
+}
+
+/// `argo lint --offline` on every golden, with the argo CLI `scripts/control-plane.sh
+/// build-argo` caches. Without it the test fails, unless JF_SKIP_ARGO_LINT=1 says to skip it.
+#[test]
+#[ignore = "needs cluster"]
+fn every_golden_manifest_passes_argo_lint() {
+    let Some(argo) = std::env::var_os("JF_TEST_ARGO_BIN").filter(|p| Path::new(p).is_file()) else {
+        if std::env::var("JF_SKIP_ARGO_LINT").as_deref() == Ok("1") {
+            eprintln!("skipped: JF_SKIP_ARGO_LINT=1 and no argo CLI (scripts/control-plane.sh build-argo)");
+            return;
+        }
+        panic!(
+            "no argo CLI: $JF_TEST_ARGO_BIN is unset; build it with `scripts/control-plane.sh build-argo` \
+             (scripts/e2e.sh does), or set JF_SKIP_ARGO_LINT=1 to skip this check"
+        );
+    };
+    let dir = TempDir::new("lint");
+    let lint = |file: &Path| {
+        std::process::Command::new(&argo)
+            .args(["lint", "--offline"])
+            .arg(file)
+            .env("HOME", dir.path())
+            .env_remove("KUBECONFIG")
+            .output()
+            .unwrap()
+    };
+    // The linter does check: an entrypoint that names no template is an error.
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(
+        &broken,
+        "apiVersion: argoproj.io/v1alpha1\nkind: Workflow\nmetadata: {generateName: x-}\n\
+         spec: {entrypoint: missing, templates: [{name: main, container: {image: busybox}}]}\n",
+    )
+    .unwrap();
+    assert!(
+        !lint(&broken).status.success(),
+        "argo lint accepted a broken workflow"
+    );
+    for (name, text) in golden_manifests() {
+        let extension = if text.trim_start().starts_with('{') {
+            "json"
+        } else {
+            "yaml"
+        };
+        let file = dir.path().join(format!("{name}.{extension}"));
+        std::fs::write(&file, &text).unwrap();
+        let output = lint(&file);
+        assert!(
+            output.status.success(),
+            "{name}: argo lint --offline failed:\n{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+// ---- no cluster needed ------------------------------------------------------------------------
+
+/// examples/rbac.yaml is the README's admin section, word for word (plus a comment header).
+#[test]
+fn the_rbac_example_is_the_readme_role() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("README.md")).unwrap();
+    let example = std::fs::read_to_string(Path::new(ROOT).join("examples/rbac.yaml")).unwrap();
+    let start = readme
+        .find("kind: ServiceAccount")
+        .expect("the README shows the ServiceAccount");
+    let block_start = readme[..start].rfind("```yaml\n").unwrap() + "```yaml\n".len();
+    let block_end = block_start + readme[block_start..].find("```").unwrap();
+    let block = &readme[block_start..block_end];
+    let body: String = example
+        .lines()
+        .skip_while(|l| l.starts_with('#'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(
+        body, block,
+        "examples/rbac.yaml and the README's Role differ"
+    );
+}
