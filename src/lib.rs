@@ -173,6 +173,18 @@ fn run_render(args: &RenderArgs) -> Result<()> {
         settings: &settings,
         workdir: &workdir,
     })?;
+    if let Some(namespace) = &args.pod.namespace {
+        // -n wins over the pod's namespace (they are the same when the pod came from the API).
+        let metadata = rendered.manifest.metadata_mut();
+        if metadata.namespace.as_deref() != Some(namespace.as_str()) {
+            rendered.report.notes.push(render::Note {
+                action: render::Action::Override,
+                field: "metadata.namespace".to_string(),
+                detail: format!("{namespace} (-n; the pod's volumes must exist there too)"),
+            });
+            metadata.namespace = Some(namespace.clone());
+        }
+    }
     if let Some((rt, connection)) = &cluster {
         let claims = render::pin::persistent_volume_claims(rendered.manifest.workflow_spec());
         let access = rt.block_on(client::read_claim_access(connection, &claims))?;

@@ -939,6 +939,13 @@ fn every_golden_manifest_is_accepted_by_kubectl_create() {
             &["create", "--validate=strict", "-f", "-", "-o", "name"],
             Some(&text),
         );
+        // `--legacy-schedule` writes the singular field that Argo v4 removed: only older
+        // Argo accepts it, and v4 must refuse it rather than drop the schedule silently.
+        if argo_v4() && object["spec"].get("schedule").is_some() {
+            assert!(!ok, "{name}: Argo v4 accepted the removed `schedule` field");
+            assert!(stderr.contains("schedule"), "{name}: {stderr}");
+            continue;
+        }
         assert!(ok, "{name}: kubectl create failed: {stderr}");
         let created = stdout.trim().rsplit('/').next().unwrap().to_string();
         let plural = if object["kind"] == "CronWorkflow" {
@@ -954,6 +961,76 @@ fn every_golden_manifest_is_accepted_by_kubectl_create() {
             "{name}: {created} not stored"
         );
     }
+}
+
+fn argo_v4() -> bool {
+    std::env::var("JF_TEST_ARGO_VERSION").is_ok_and(|v| v.starts_with("v4"))
+}
+
+/// Argo v4's full CRDs enforce what v3.7's do not (at most 200 templates, one template type):
+/// the largest pipeline the tool renders (199 steps and the DAG) is accepted, and the same
+/// workflow with one template more is refused. `scripts/e2e.sh` runs it with JF_ARGO_VERSION=v4.x.
+#[test]
+#[ignore = "needs cluster"]
+fn v4_full_crds_accept_the_largest_pipeline_and_refuse_one_template_more() {
+    assert!(
+        argo_v4(),
+        "needs Argo v4 CRDs: JF_ARGO_VERSION=v4.0.5 scripts/control-plane.sh run -- cargo test ..."
+    );
+    let cluster = Cluster::connect();
+    let namespace = cluster.namespace("largest");
+    let expr: Vec<String> = (1..=199).map(|i| format!("python step.py {i}")).collect();
+    let pod = fixture("z2jh-dynamic-pod.yaml");
+    let rendered = run(
+        &[
+            "render",
+            "--pod-file",
+            &pod,
+            "--workdir",
+            "/home/jovyan",
+            "-n",
+            &namespace,
+            "-o",
+            "json",
+            "-c",
+            &expr.join(" >> "),
+        ],
+        &[],
+        None,
+    );
+    rendered.assert_ok();
+    let (ok, _, stderr) = kubectl(
+        &cluster.plane,
+        &["create", "--validate=strict", "-f", "-"],
+        Some(&rendered.stdout),
+    );
+    assert!(ok, "199 steps were refused: {stderr}");
+    assert_eq!(cluster.list(&namespace, "workflows").len(), 1);
+
+    let mut too_many = manifest(&rendered.stdout);
+    let templates = too_many["spec"]["templates"].as_array_mut().unwrap();
+    assert_eq!(templates.len(), 200);
+    let mut extra = templates.last().unwrap().clone();
+    extra["name"] = Value::from("job-200");
+    templates.push(extra);
+    let (ok, _, stderr) = kubectl(
+        &cluster.plane,
+        &["create", "--validate=strict", "-f", "-"],
+        Some(&too_many.to_string()),
+    );
+    assert!(!ok, "201 templates were accepted");
+    assert!(stderr.contains("spec.templates"), "{stderr}");
+
+    let mut two_types = manifest(&rendered.stdout);
+    two_types["spec"]["templates"][1]["dag"] = serde_json::json!({"tasks": []});
+    let (ok, _, stderr) = kubectl(
+        &cluster.plane,
+        &["create", "--validate=strict", "-f", "-"],
+        Some(&two_types.to_string()),
+    );
+    assert!(!ok, "a template with two types was accepted");
+    assert!(stderr.contains("spec.templates[1]"), "{stderr}");
+    assert_eq!(cluster.list(&namespace, "workflows").len(), 1);
 }
 
 /// A real pipe: the binary reads the pod from the API, kubectl creates what it prints.
