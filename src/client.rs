@@ -225,14 +225,6 @@ impl Failure {
             Failure::Other(_) => false,
         }
     }
-
-    /// The status code, if the server answered.
-    pub fn code(&self) -> Option<u16> {
-        match self {
-            Failure::Status(status) => Some(status.code),
-            _ => None,
-        }
-    }
 }
 
 /// A refused, reset or closed connection (transient), as opposed to a TLS or protocol error
@@ -394,6 +386,14 @@ pub fn forbidden_message(
     )
 }
 
+/// An Unauthorized answer: the credentials themselves were refused (expired token, wrong user).
+pub fn unauthorized_message(connection: &Connection, status: &Status) -> String {
+    format!(
+        "the API server at {} did not accept the credentials ({}): {}; refresh the kubeconfig or the token",
+        connection.server, connection.source, status.message
+    )
+}
+
 /// GETs one pod, with errors a data scientist can act on.
 pub async fn get_pod(connection: &Connection, name: &str) -> Result<Pod> {
     let pods: Api<Pod> = Api::namespaced(connection.client.clone(), &connection.namespace);
@@ -413,12 +413,7 @@ pub async fn get_pod(connection: &Connection, name: &str) -> Result<Pod> {
             "pod {name:?} not found in namespace {namespace:?}; check the name with `kubectl get pods -n {namespace}`, or pass --pod NAME -n NAMESPACE"
         ),
         403 => anyhow!(forbidden_message(connection, &status, "get", "pods", namespace)),
-        401 => anyhow!(
-            "the API server at {} did not accept the credentials ({}): {}; refresh the kubeconfig or the token",
-            connection.server,
-            connection.source,
-            status.message
-        ),
+        401 => anyhow!(unauthorized_message(connection, &status)),
         code => anyhow!(
             "cannot read pod {name:?} in namespace {namespace:?}: {} ({code} {})",
             status.message,
@@ -517,7 +512,10 @@ mod tests {
         })
         .await
         .unwrap_err();
-        assert_eq!(failure.code(), Some(503));
+        assert!(
+            matches!(&failure, Failure::Status(s) if s.code == 503),
+            "{failure:?}"
+        );
         assert_eq!(calls, MAX_ATTEMPTS);
     }
 
@@ -535,7 +533,10 @@ mod tests {
         })
         .await
         .unwrap_err();
-        assert_eq!(failure.code(), Some(404));
+        assert!(
+            matches!(&failure, Failure::Status(s) if s.code == 404),
+            "{failure:?}"
+        );
         assert_eq!(calls, 1);
     }
 

@@ -120,7 +120,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let image = choose_image(pod, container, settings, &mut report)?;
     let image_pull_policy = copy_image_pull_policy(container, settings, &mut report);
     let env = merge_env(copy_env(container, &mut report), settings, &mut report);
-    let (volumes, mounts) = copy_volumes_mounted_by(pod, container, &mut report)?;
+    let (volumes, mounts) = copy_volumes_mounted_by(pod, container, &mut report);
     let (volumes, mounts) = add_extra_volumes(volumes, mounts, settings, &mut report)?;
     check_workdir_is_mounted(workdir, &mounts)?;
     report.note(Action::Add, "workingDir", workdir.to_string());
@@ -511,7 +511,7 @@ fn copy_volumes_mounted_by(
     pod: &Pod,
     container: &Container,
     report: &mut Report,
-) -> Result<(Vec<Volume>, Vec<VolumeMount>)> {
+) -> (Vec<Volume>, Vec<VolumeMount>) {
     let pod_volumes = pod.spec.as_ref().and_then(|s| s.volumes.as_ref());
     let mut volumes: Vec<Volume> = Vec::new();
     let mut mounts = Vec::new();
@@ -567,7 +567,7 @@ fn copy_volumes_mounted_by(
             );
         }
     }
-    Ok((volumes, mounts))
+    (volumes, mounts)
 }
 
 fn describe_volume(volume: &Volume) -> String {

@@ -137,7 +137,7 @@ pub async fn submit(
     let mut notices = Vec::new();
     let mut retry = Retry::new();
     let mut name = format!("{prefix}{}", random_suffix());
-    let created = 'attempts: loop {
+    let mut created = 'attempts: loop {
         manifest.metadata_mut().name = Some(name.clone());
         let body = serde_json::to_value(&manifest).context("cannot encode the workflow")?;
         let failure = match retry
@@ -189,7 +189,6 @@ pub async fn submit(
     };
 
     let object = object_ref(&manifest, &name);
-    let mut created = created;
     // Bookkeeping kubectl does not print either (`--show-managed-fields`).
     if let Some(metadata) = created.get_mut("metadata").and_then(Value::as_object_mut) {
         metadata.remove("managedFields");
@@ -238,12 +237,7 @@ fn explain_status(connection: &Connection, status: &Status, manifest: &Manifest)
         ),
         422 => anyhow!("the API server rejected the {kind}: {}", invalid_fields(status, manifest)),
         400 => anyhow!("the API server rejected the {kind}: {}", status.message),
-        401 => anyhow!(
-            "the API server at {} did not accept the credentials ({}): {}; refresh the kubeconfig or the token",
-            connection.server,
-            connection.source,
-            status.message
-        ),
+        401 => anyhow!(client::unauthorized_message(connection, status)),
         code => anyhow!(
             "cannot create the {kind} in namespace {namespace:?}: {} ({code} {})",
             status.message,
