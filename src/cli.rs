@@ -4,6 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
+/// The binary's file name, as the completion scripts, the man pages and the version line name it.
+pub const BIN_NAME: &str = "kubectl-jupyterflow";
+
 const ABOUT: &str = "Run the code in your Jupyter notebook as an Argo Workflow pipeline.";
 
 const LONG_ABOUT: &str = "\
@@ -55,7 +58,7 @@ Examples:
 
 #[derive(Debug, Parser)]
 #[command(
-    name = "kubectl-jupyterflow",
+    name = BIN_NAME,
     bin_name = "kubectl jupyterflow",
     version,
     about = ABOUT,

@@ -57,6 +57,20 @@ fn kubeconfig_available(options: &ClientOptions) -> bool {
             .is_some_and(|home| Path::new(&home).join(".kube/config").is_file())
 }
 
+/// Whether `connect` has credentials to try (a kubeconfig, or a pod's service-account token),
+/// checked without any network access: completion skips the cluster at once without them.
+pub fn has_credentials(options: &ClientOptions) -> bool {
+    let in_pod = std::env::var_os("KUBERNETES_SERVICE_HOST").is_some_and(|h| !h.is_empty());
+    kubeconfig_available(options) || (in_pod && service_account_dir().join("token").is_file())
+}
+
+fn service_account_dir() -> PathBuf {
+    std::env::var_os(SERVICE_ACCOUNT_DIR_ENV)
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(SERVICE_ACCOUNT_DIR))
+}
+
 pub async fn connect(options: &ClientOptions) -> Result<Connection> {
     let (config, source) = if kubeconfig_available(options) {
         from_kubeconfig(options).await?
@@ -134,10 +148,7 @@ async fn from_service_account(options: &ClientOptions) -> Result<(Config, String
     if options.context.is_some() {
         bail!("--context needs a kubeconfig, and none was found ($KUBECONFIG, ~/.kube/config); pass --kubeconfig");
     }
-    let dir = std::env::var_os(SERVICE_ACCOUNT_DIR_ENV)
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(SERVICE_ACCOUNT_DIR));
+    let dir = service_account_dir();
     let host = std::env::var("KUBERNETES_SERVICE_HOST")
         .ok()
         .filter(|h| !h.is_empty());
@@ -357,8 +368,9 @@ pub fn unreachable_message(connection: &Connection, failure: &Failure) -> Option
     }
 }
 
-/// `User "system:serviceaccount:jhub:notebook"` from a Forbidden message, else the credentials.
-fn who(connection: &Connection, status: &Status) -> String {
+/// Who was refused: `User "system:serviceaccount:jhub:notebook"` from a Forbidden message, else
+/// the credentials.
+fn forbidden_user(connection: &Connection, status: &Status) -> String {
     user_in_message(&status.message)
         .map(str::to_string)
         .unwrap_or_else(|| connection.source.clone())
@@ -382,7 +394,7 @@ pub fn forbidden_message(
     format!(
         "forbidden: {} may not {verb} {resource} in namespace {namespace:?}; ask your admin to grant \
          the notebook's service account the Role from the README (examples/rbac.yaml: verb {verb} on {resource})",
-        who(connection, status)
+        forbidden_user(connection, status)
     )
 }
 
@@ -454,7 +466,7 @@ pub async fn read_claim_access(
             }
             Err(Failure::Status(status)) if status.code == 404 => ClaimAccess::NotFound,
             Err(Failure::Status(status)) if status.code == 403 => {
-                ClaimAccess::Forbidden(who(connection, &status))
+                ClaimAccess::Forbidden(forbidden_user(connection, &status))
             }
             Err(failure) => {
                 let message = unreachable_message(connection, &failure).unwrap_or_else(|| {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod client;
 pub mod completion;
 pub mod config;
+pub mod manual;
 pub mod names;
 pub mod output;
 pub mod pipeline;
@@ -77,8 +78,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Render(args) => run_render(&args),
         Command::Config(args) => run_config(&args),
         Command::Completions(args) => completion::run_completions(&args),
-        Command::Version => completion::run_version(),
-        Command::Man(args) => completion::run_man(&args),
+        Command::Version => manual::run_version(),
+        Command::Man(args) => manual::run_man(&args),
         Command::Complete(args) => completion::run_complete(&args),
     }
 }

@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use clap_complete::Shell;
-use kubectl_jupyterflow::completion;
+use kubectl_jupyterflow::{completion, manual};
 use serde::Deserialize;
 
 const BIN: &str = env!("CARGO_BIN_EXE_kubectl-jupyterflow");
@@ -1262,7 +1262,7 @@ fn version_flag_and_subcommand_print_the_crate_version() {
     assert_eq!(jupyterflow(&["--version"], &home.0), expected);
     assert_eq!(jupyterflow(&["-V"], &home.0), expected);
     assert_eq!(jupyterflow(&["version"], &home.0), expected);
-    assert_eq!(completion::version_line(), expected);
+    assert_eq!(manual::version_line(), expected);
 }
 
 #[test]
@@ -1282,7 +1282,7 @@ fn man_pages_come_from_the_same_definition() {
         !page.contains("__complete"),
         "the man page shows a hidden command"
     );
-    assert_eq!(page, completion::man_page().unwrap());
+    assert_eq!(page, manual::man_page().unwrap());
 
     let dir = TempDir::new("man-dir");
     jupyterflow(&["man", "--dir", dir.0.to_str().unwrap()], &home.0);

@@ -72,7 +72,7 @@ pub fn parse(text: &str, origin: &str, force_shell: bool) -> Result<Pipeline> {
         let edges = parse_dag_entry(&entry, &steps).map_err(|err| {
             anyhow!(
                 "{}dags entry {} (\"{entry}\"): {err}",
-                located(origin, line_of_unique(text, &entry)),
+                origin_and_line(origin, line_of_unique(text, &entry)),
                 entry_index + 1
             )
         })?;
@@ -168,7 +168,7 @@ fn step_from_job(
             let command = command_for(&text, mode).map_err(|err| {
                 anyhow!(
                     "{}job {}: {err}",
-                    located(origin, line_of_unique(source, text.trim())),
+                    origin_and_line(origin, line_of_unique(source, text.trim())),
                     index + 1
                 )
             })?;
@@ -185,7 +185,7 @@ fn step_from_job(
                     check_job_name(&name).map_err(|err| {
                         anyhow!(
                             "{}job {}: {err}",
-                            located(origin, line_of_unique(source, &name)),
+                            origin_and_line(origin, line_of_unique(source, &name)),
                             index + 1
                         )
                     })?;
@@ -198,7 +198,7 @@ fn step_from_job(
                     let command = command_for(&text, mode).map_err(|err| {
                         anyhow!(
                             "{}job {} ({name}): {err}",
-                            located(origin, line_of_unique(source, text.trim())),
+                            origin_and_line(origin, line_of_unique(source, text.trim())),
                             index + 1
                         )
                     })?;
@@ -397,7 +397,7 @@ fn line_of_unique(source: &str, needle: &str) -> Option<usize> {
 }
 
 /// `origin: line N: ` or `origin: `, the start of a message.
-fn located(origin: &str, line: Option<usize>) -> String {
+fn origin_and_line(origin: &str, line: Option<usize>) -> String {
     match line {
         Some(line) => format!("{origin}: line {line}: "),
         None => format!("{origin}: "),

@@ -1,95 +1,18 @@
-//! What is generated from the clap definition in `cli`: shell completion scripts, man pages,
-//! the version line, and the `__complete` protocol that kubectl runs for plugins.
+//! The `__complete` protocol kubectl runs for plugins, answered by walking the clap definition.
+//! Pure: it plans what to answer (candidates, or a cluster look-up to do first) and formats the
+//! answer; `lookup` does the I/O.
 //!
 //! `kubectl jupyterflow <TAB>` is completed by kubectl itself (1.26+): its completion calls
 //! `kubectl __complete jupyterflow WORD...`, which runs `kubectl_complete-jupyterflow WORD...`
 //! from PATH and passes on what it prints, in cobra's format: one candidate a line (optionally
 //! `candidate<TAB>description`), then `:<directive>`. Our helper is a small script that runs
-//! `kubectl-jupyterflow __complete WORD...`, answered here by walking the clap definition, so
-//! the candidates can never drift from the real flags.
+//! `kubectl-jupyterflow __complete WORD...`.
 
-use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
 use clap::{Arg, ArgAction, CommandFactory, ValueHint};
-use clap_complete::Shell;
 
-use crate::cli::{Cli, CompleteArgs, CompletionsArgs, ManArgs};
-use crate::{client, output, source};
-
-/// The binary's file name, as the static completion scripts and the man pages name it.
-pub const BIN: &str = "kubectl-jupyterflow";
-
-/// The longest a cluster look-up may take before completion gives up, silently: a <TAB> must
-/// never hang a shell on an unreachable API server.
-pub const LOOKUP_TIMEOUT: Duration = Duration::from_millis(1500);
-
-/// The static completion script for `shell`, completing the binary `kubectl-jupyterflow`.
-pub fn script(shell: Shell) -> String {
-    let mut buf = Vec::new();
-    clap_complete::generate(shell, &mut visible_command(), BIN, &mut buf);
-    let script = String::from_utf8_lossy(&buf).into_owned();
-    match shell {
-        // clap_complete's bash script spells the state of a hyphenated binary two ways
-        // (`kubectl__jupyterflow__subcmd__render` in the loop, `kubectl__subcmd__jupyterflow__...`
-        // in the case arms), so nothing after a subcommand completes: clap-rs/clap#6421.
-        Shell::Bash => script.replace("kubectl__subcmd__jupyterflow", "kubectl__jupyterflow"),
-        _ => script,
-    }
-}
-
-/// The clap definition without the hidden subcommands (`man`, `__complete`), which
-/// clap_complete would otherwise offer. Only what the scripts use is carried over from the
-/// root: its subcommands carry all the flags.
-fn visible_command() -> clap::Command {
-    let full = Cli::command();
-    let root = clap::Command::new(BIN)
-        .version(env!("CARGO_PKG_VERSION"))
-        .propagate_version(true)
-        .subcommand_required(true)
-        .about(full.get_about().cloned().unwrap_or_default());
-    full.get_subcommands()
-        .filter(|sub| !sub.is_hide_set())
-        .fold(root, |root, sub| root.subcommand(sub.clone()))
-}
-
-pub fn run_completions(args: &CompletionsArgs) -> Result<()> {
-    output::write_stdout(&script(args.shell))
-}
-
-/// What `--version` prints, and `version` too.
-pub fn version_line() -> String {
-    format!("{BIN} {}\n", env!("CARGO_PKG_VERSION"))
-}
-
-pub fn run_version() -> Result<()> {
-    output::write_stdout(&version_line())
-}
-
-/// The main man page, `kubectl-jupyterflow.1`, in roff.
-pub fn man_page() -> Result<String> {
-    let mut buf = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut buf)
-        .context("cannot render the man page")?;
-    Ok(String::from_utf8_lossy(&buf).into_owned())
-}
-
-pub fn run_man(args: &ManArgs) -> Result<()> {
-    match &args.dir {
-        None => output::write_stdout(&man_page()?),
-        Some(dir) => {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create folder {}", dir.display()))?;
-            clap_mangen::generate_to(Cli::command(), dir)
-                .with_context(|| format!("cannot write the man pages to {}", dir.display()))
-        }
-    }
-}
-
-// ---- the __complete protocol --------------------------------------------------------------
+use crate::cli::Cli;
 
 /// cobra's `ShellCompDirective` values that we use.
 pub mod directive {
@@ -109,7 +32,7 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    fn new(value: impl Into<String>, description: Option<String>) -> Self {
+    pub fn new(value: impl Into<String>, description: Option<String>) -> Self {
         Candidate {
             value: value.into(),
             description,
@@ -183,7 +106,7 @@ pub fn plan(words: &[String]) -> Plan {
 
     for word in typed {
         if let Some(arg) = pending.take() {
-            remember(&mut lookup, arg, word);
+            record_where_to_look(&mut lookup, arg, word);
             continue;
         }
         if only_positionals {
@@ -200,7 +123,7 @@ pub fn plan(words: &[String]) -> Plan {
             if let Some(arg) = find_long(cmd, name) {
                 seen.push(arg.get_id().as_str());
                 match inline {
-                    Some(value) => remember(&mut lookup, arg, value),
+                    Some(value) => record_where_to_look(&mut lookup, arg, value),
                     None if arg.get_action().takes_values() => pending = Some(arg),
                     None => {}
                 }
@@ -217,7 +140,7 @@ pub fn plan(words: &[String]) -> Plan {
                     if rest.is_empty() {
                         pending = Some(arg);
                     } else {
-                        remember(&mut lookup, arg, rest.trim_start_matches('='));
+                        record_where_to_look(&mut lookup, arg, rest.trim_start_matches('='));
                     }
                     break;
                 }
@@ -293,8 +216,9 @@ fn find_long<'a>(cmd: &'a clap::Command, name: &str) -> Option<&'a Arg> {
     })
 }
 
-/// Keeps the values of the flags that say where a look-up should look.
-fn remember(lookup: &mut Lookup, arg: &Arg, value: &str) {
+/// Keeps the value of a flag that says where a look-up should look (kubeconfig, context,
+/// namespace, pod, pod file); other flags are ignored.
+fn record_where_to_look(lookup: &mut Lookup, arg: &Arg, value: &str) {
     let value = value.to_string();
     match arg.get_id().as_str() {
         "kubeconfig" => lookup.kubeconfig = Some(PathBuf::from(value)),
@@ -398,171 +322,10 @@ pub fn format(candidates: &[Candidate], directive: u32) -> String {
     text
 }
 
-/// Answers kubectl's completion request. Never fails and never writes to stderr: a broken
-/// completion must not spill errors into the user's prompt.
-pub fn run_complete(args: &CompleteArgs) -> Result<()> {
-    let plan = plan(&args.words);
-    let mut candidates = plan.candidates;
-    if let Some(lookup) = &plan.lookup {
-        candidates.extend(
-            look_up(lookup)
-                .into_iter()
-                .filter(|c| c.value.starts_with(&plan.to_complete))
-                .map(|c| {
-                    Candidate::new(format!("{}{}", plan.insert_prefix, c.value), c.description)
-                }),
-        );
-    }
-    let _ = output::write_stdout(&format(&candidates, plan.directive));
-    Ok(())
-}
-
-/// Runs a look-up: offline ones (contexts, containers of `--pod-file`) directly; cluster ones
-/// only when there are credentials, within `LOOKUP_TIMEOUT`. Any failure gives no candidates.
-pub fn look_up(lookup: &Lookup) -> Vec<Candidate> {
-    match (&lookup.resource, &lookup.pod_file) {
-        (Some(Resource::Contexts), _) => contexts(lookup.kubeconfig.as_deref()),
-        (Some(Resource::Containers), Some(path)) if path != Path::new("-") => {
-            source::read_pod_file(path)
-                .map(|pod| containers(&pod))
-                .unwrap_or_default()
-        }
-        (Some(Resource::Containers), Some(_)) | (None, _) => Vec::new(),
-        (Some(_), _) if !has_credentials(lookup) => Vec::new(),
-        (Some(_), _) => {
-            let lookup = lookup.clone();
-            within(LOOKUP_TIMEOUT, move || look_up_in_cluster(&lookup))
-        }
-    }
-}
-
-/// A kubeconfig (flag, `$KUBECONFIG`, `~/.kube/config`) or a pod's service-account token: the
-/// same sources `client::connect` tries, checked without any network access.
-fn has_credentials(lookup: &Lookup) -> bool {
-    let non_empty = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
-    let kubeconfig = lookup.kubeconfig.is_some()
-        || non_empty("KUBECONFIG")
-        || std::env::var_os("HOME")
-            .is_some_and(|home| Path::new(&home).join(".kube/config").is_file());
-    let service_account_dir = std::env::var_os(client::SERVICE_ACCOUNT_DIR_ENV)
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(client::SERVICE_ACCOUNT_DIR));
-    kubeconfig
-        || (non_empty("KUBERNETES_SERVICE_HOST") && service_account_dir.join("token").is_file())
-}
-
-/// Runs `work` on its own thread and gives up after `limit`. A thread stuck on the network (or
-/// on an exec credential plugin) is left behind: the process exits right after printing.
-fn within<F>(limit: Duration, work: F) -> Vec<Candidate>
-where
-    F: FnOnce() -> Vec<Candidate> + Send + 'static,
-{
-    let (sender, receiver) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = sender.send(work());
-    });
-    receiver.recv_timeout(limit).unwrap_or_default()
-}
-
-fn look_up_in_cluster(lookup: &Lookup) -> Vec<Candidate> {
-    use k8s_openapi::api::core::v1::{Namespace, Pod};
-    use kube::api::{Api, ListParams};
-
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    else {
-        return Vec::new();
-    };
-    runtime.block_on(async {
-        let options = client::ClientOptions {
-            kubeconfig: lookup.kubeconfig.clone(),
-            context: lookup.context.clone(),
-            namespace: lookup.namespace.clone(),
-        };
-        let Ok(connection) = client::connect(&options).await else {
-            return Vec::new();
-        };
-        let list = ListParams::default().limit(500);
-        match lookup.resource {
-            Some(Resource::Pods) => {
-                Api::<Pod>::namespaced(connection.client, &connection.namespace)
-                    .list_metadata(&list)
-                    .await
-                    .map(|list| names(list.items.into_iter().map(|item| item.metadata)))
-                    .unwrap_or_default()
-            }
-            Some(Resource::Namespaces) => Api::<Namespace>::all(connection.client)
-                .list_metadata(&list)
-                .await
-                .map(|list| names(list.items.into_iter().map(|item| item.metadata)))
-                .unwrap_or_default(),
-            Some(Resource::Containers) => {
-                let pod_name = lookup
-                    .pod
-                    .clone()
-                    .or_else(|| std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()));
-                let Some(pod_name) = pod_name else {
-                    return Vec::new();
-                };
-                Api::<Pod>::namespaced(connection.client, &connection.namespace)
-                    .get(&pod_name)
-                    .await
-                    .map(|pod| containers(&pod))
-                    .unwrap_or_default()
-            }
-            Some(Resource::Contexts) | None => Vec::new(),
-        }
-    })
-}
-
-/// Sorted object names, without descriptions.
-fn names(
-    metadata: impl Iterator<Item = k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
-) -> Vec<Candidate> {
-    let mut names: Vec<String> = metadata.filter_map(|meta| meta.name).collect();
-    names.sort();
-    names
-        .into_iter()
-        .map(|name| Candidate::new(name, None))
-        .collect()
-}
-
-/// The containers of a pod, with their image as the description.
-fn containers(pod: &k8s_openapi::api::core::v1::Pod) -> Vec<Candidate> {
-    pod.spec
-        .iter()
-        .flat_map(|spec| spec.containers.iter())
-        .map(|c| Candidate::new(c.name.clone(), c.image.clone()))
-        .collect()
-}
-
-/// The context names of the kubeconfig (`--kubeconfig`, else `$KUBECONFIG`/`~/.kube/config`).
-fn contexts(kubeconfig: Option<&Path>) -> Vec<Candidate> {
-    let config = match kubeconfig {
-        Some(path) => kube::config::Kubeconfig::read_from(path),
-        None => kube::config::Kubeconfig::read(),
-    };
-    let Ok(config) = config else {
-        return Vec::new();
-    };
-    let description = |context: &kube::config::NamedContext| {
-        context
-            .context
-            .as_ref()
-            .map(|c| format!("cluster {}", c.cluster))
-            .filter(|d| d != "cluster ")
-    };
-    config
-        .contexts
-        .iter()
-        .map(|c| Candidate::new(c.name.clone(), description(c)))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     fn words(text: &str) -> Vec<String> {
@@ -697,39 +460,5 @@ mod tests {
         ];
         assert_eq!(format(&candidates, 4), "a\tfirst\nb\n:4\n");
         assert_eq!(format(&[], 0), ":0\n");
-    }
-
-    #[test]
-    fn containers_come_from_the_pod_file() {
-        let dir = std::env::temp_dir().join(format!("jf-complete-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("pod.yaml");
-        std::fs::write(&path, "kind: Pod\nspec:\n  containers:\n  - {name: notebook, image: nb:1}\n  - {name: sidecar}\n")
-            .unwrap();
-        let lookup = Lookup {
-            resource: Some(Resource::Containers),
-            pod_file: Some(path),
-            ..Lookup::default()
-        };
-        let found = look_up(&lookup);
-        std::fs::remove_dir_all(&dir).unwrap();
-        assert_eq!(
-            found,
-            [
-                Candidate::new("notebook", Some("nb:1".into())),
-                Candidate::new("sidecar", None)
-            ]
-        );
-    }
-
-    #[test]
-    fn a_slow_look_up_is_abandoned_in_time() {
-        let started = std::time::Instant::now();
-        let found = within(Duration::from_millis(100), || {
-            std::thread::sleep(Duration::from_secs(5));
-            vec![Candidate::new("late", None)]
-        });
-        assert!(found.is_empty());
-        assert!(started.elapsed() < Duration::from_secs(2));
     }
 }
