@@ -1,10 +1,16 @@
-//! The one module that knows about `serde_yaml` (deprecated upstream): everything else goes
-//! through these functions, so the YAML library can be swapped in one place.
+//! The one module that knows the YAML libraries: everything else goes through these functions,
+//! so a library can be swapped in one place.
+//!
+//! Writing uses serde-saphyr (already built for kube): its default quoting keeps every string a
+//! string under YAML 1.1 as well as 1.2. kubectl, the argo CLI and Argo's controller read YAML
+//! with Go's YAML 1.1 rules, where `yes`, `on`, `1_000`, `1:20` or `2001-12-14` are not strings.
+//! Reading uses serde_json for JSON text (serde_yaml rejects valid JSON such as the surrogate
+//! pairs `"\ud83c\udf89"` that Python's `json.dump` writes) and serde_yaml for the rest.
 
 use anyhow::{anyhow, Result};
 use serde::{de::DeserializeOwned, Serialize};
 
-/// A YAML (or JSON, which is YAML) parse error with its position, when the parser knows it.
+/// A YAML (or JSON) parse error with its position, when the parser knows it.
 #[derive(Debug)]
 pub struct YamlError {
     pub message: String,
@@ -32,12 +38,96 @@ impl From<serde_yaml::Error> for YamlError {
     }
 }
 
-/// Parses YAML or JSON text into `T`.
-pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
-    Ok(serde_yaml::from_str(text)?)
+impl From<serde_json::Error> for YamlError {
+    fn from(err: serde_json::Error) -> Self {
+        // serde_json also appends " at line L column C" (0 when it has no position).
+        let known = |n: usize| (n > 0).then_some(n);
+        YamlError {
+            line: known(err.line()),
+            column: known(err.column()),
+            message: err.to_string(),
+        }
+    }
 }
 
-/// Serializes `value` as YAML, as `kubectl get -o yaml` would print it.
+/// Parses YAML or JSON text into `T`. Text that starts with `{` is a JSON object (pod files,
+/// workflow files and config files are objects) and is read as JSON.
+pub fn from_str<T: DeserializeOwned>(text: &str) -> Result<T, YamlError> {
+    if text.trim_start().starts_with('{') {
+        Ok(serde_json::from_str(text)?)
+    } else {
+        Ok(serde_yaml::from_str(text)?)
+    }
+}
+
+/// Serializes `value` as YAML, in the layout of `kubectl get -o yaml`, with every string
+/// quoted where a YAML 1.1 or 1.2 reader would otherwise read something else.
 pub fn to_string<T: Serialize>(value: &T) -> Result<String> {
-    serde_yaml::to_string(value).map_err(|err| anyhow!("cannot write YAML: {err}"))
+    let options = serde_saphyr::ser_options! {
+        // The default, said out loud: quote YAML 1.1 spellings (`yes`, `1_000`, `1:20`, ...).
+        yaml_12: false,
+        // Long one-line commands stay on one line: no folded (`>`) blocks, whose re-wrapping
+        // a reader must undo exactly. Multi-line strings still use literal (`|`) blocks.
+        folded_wrap_chars: usize::MAX,
+    };
+    serde_saphyr::to_string_with_options(value, options)
+        .map_err(|err| anyhow!("cannot write YAML: {err}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_1_1_spellings_are_written_quoted() {
+        let words = [
+            "yes",
+            "No",
+            "on",
+            "OFF",
+            "y",
+            "1_000",
+            "1:20",
+            "2001-12-14",
+            "=",
+            "<<",
+        ];
+        let yaml = to_string(&words).unwrap();
+        for word in words {
+            assert!(yaml.contains(&format!("- \"{word}\"\n")), "{word}: {yaml}");
+        }
+        let keys: std::collections::BTreeMap<&str, &str> = [("on", "v"), ("y", "v")].into();
+        assert_eq!(to_string(&keys).unwrap(), "\"on\": v\n\"y\": v\n");
+    }
+
+    #[test]
+    fn plain_words_and_long_lines_stay_plain_and_on_one_line() {
+        let long = format!("python train.py {}", "--flag value ".repeat(20));
+        let yaml = to_string(&["python", "a.py", long.trim_end()]).unwrap();
+        assert_eq!(yaml, format!("- python\n- a.py\n- {}\n", long.trim_end()));
+    }
+
+    #[test]
+    fn json_with_surrogate_pair_escapes_is_read() {
+        let value: serde_json::Value = from_str(r#"{"a": "\ud83c\udf89 Zo\u00eb"}"#).unwrap();
+        assert_eq!(value["a"], "🎉 Zoë");
+    }
+
+    #[test]
+    fn json_errors_keep_their_position() {
+        let err = from_str::<serde_json::Value>("{\n  \"a\": [1,\n}").unwrap_err();
+        assert_eq!((err.line, err.column), (Some(3), Some(1)));
+        assert!(
+            err.message.ends_with("at line 3 column 1"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn yaml_errors_keep_their_position() {
+        let err = from_str::<serde_json::Value>("a:\n  b: [1,\n").unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err.message.contains("at line 3"), "{}", err.message);
+    }
 }

@@ -120,6 +120,49 @@ fn a_broken_config_file_is_an_error_naming_it() {
     assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
 }
 
+/// A config file that Python's `json.dump` wrote: non-ASCII as `\u` escapes, an emoji as a
+/// surrogate pair. Valid JSON, so it must be read, and the value must reach the steps.
+#[test]
+fn a_json_config_file_with_surrogate_pair_escapes_is_read() {
+    let home = tempdir();
+    let file = home.join("team.json");
+    std::fs::write(
+        &file,
+        r#"{"spec": {"env": [{"name": "GREETING", "value": "Gr\u00fc\u00dfe \ud83c\udf89"}]}}"#,
+    )
+    .unwrap();
+    let pod = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/notebook-pod.yaml");
+    let out = jupyterflow(&home)
+        .env("JUPYTERFLOW_CONFIG_FILE", &file)
+        .args([
+            "render",
+            "--pod-file",
+            pod,
+            "--workdir",
+            "/home/jovyan",
+            "-c",
+            "python a.py",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let env = manifest["spec"]["templates"][1]["container"]["env"]
+        .as_array()
+        .unwrap();
+    assert!(
+        env.iter()
+            .any(|e| e["name"] == "GREETING" && e["value"] == "Grüße 🎉"),
+        "{env:?}"
+    );
+}
+
 fn tempdir() -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!(
         "jupyterflow-config-test-{}-{}",
