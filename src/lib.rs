@@ -5,6 +5,7 @@
 //! -> steps (`pipeline`) -> workflow (`render`, `argo`) -> stdout (`output`) or the API (`submit`).
 
 pub mod argo;
+pub mod checks;
 pub mod cli;
 pub mod client;
 pub mod completion;
