@@ -11,6 +11,7 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde::{Deserialize, Serialize};
 
+use crate::checks::{kube_names, resources, schedule};
 use crate::cli::OverrideArgs;
 use crate::yaml;
 
@@ -189,6 +190,7 @@ pub struct Settings {
 impl Settings {
     pub fn merge(flags: &OverrideArgs, config: ConfigSpec) -> Result<Settings> {
         const CONFIG: &str = "config file";
+        check_config_values(&config)?;
         let mut env: Vec<Sourced<EnvVar>> = config
             .env
             .into_iter()
@@ -199,6 +201,7 @@ impl Settings {
             .collect();
         for pair in &flags.env {
             let (key, value) = split_key_value(pair, "--env")?;
+            kube_names::check_env_name(key, "--env")?;
             env.push(Sourced {
                 value: EnvVar {
                     name: key.to_string(),
@@ -224,6 +227,7 @@ impl Settings {
             .collect();
         for pair in &flags.node_selector {
             let (key, value) = split_key_value(pair, "--node-selector")?;
+            kube_names::check_label(key, value, "--node-selector")?;
             node_selector.insert(
                 key.to_string(),
                 Sourced {
@@ -235,13 +239,14 @@ impl Settings {
         let cpu = flags
             .cpu
             .as_deref()
-            .map(|q| parse_quantity(q, "--cpu"))
+            .map(|q| resources::parse_quantity(q, "--cpu"))
             .transpose()?;
         let memory = flags
             .memory
             .as_deref()
-            .map(|q| parse_quantity(q, "--memory"))
+            .map(|q| resources::parse_quantity(q, "--memory"))
             .transpose()?;
+        check_flag_values(flags)?;
         Ok(Settings {
             name: flags.name.clone(),
             image: pick(flags.image.clone(), "--image flag", config.image, CONFIG),
@@ -280,29 +285,41 @@ fn split_key_value<'a>(pair: &'a str, flag: &str) -> Result<(&'a str, &'a str)> 
     }
 }
 
-/// Checks a CPU or memory quantity the way Kubernetes writes them (`500m`, `2`, `4Gi`, `1e3`).
-fn parse_quantity(raw: &str, flag: &str) -> Result<Quantity> {
-    let raw = raw.trim();
-    let number_end = raw
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(raw.len());
-    let (number, suffix) = raw.split_at(number_end);
-    let number_ok = !number.is_empty() && number != "." && number.matches('.').count() <= 1;
-    let suffix_ok = matches!(
-        suffix,
-        "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"
-    ) || (suffix.len() > 1
-        && matches!(&suffix[..1], "e" | "E")
-        && suffix[1..]
-            .trim_start_matches(['+', '-'])
-            .chars()
-            .all(|c| c.is_ascii_digit()));
-    if !number_ok || !suffix_ok {
-        bail!(
-            "invalid {flag} {raw:?}: expected a Kubernetes quantity such as 500m, 2, 512Mi or 4Gi"
-        );
+/// What the API server would refuse in the flags, checked before anything is rendered.
+fn check_flag_values(flags: &OverrideArgs) -> Result<()> {
+    if let Some(image) = &flags.image {
+        kube_names::check_image(image, "--image")?;
     }
-    Ok(Quantity(raw.to_string()))
+    if let Some(account) = &flags.service_account {
+        kube_names::check_service_account(account, "--service-account")?;
+    }
+    if let Some(timezone) = &flags.timezone {
+        schedule::check_timezone(timezone, "--timezone")?;
+    }
+    if let Some(cron) = &flags.schedule {
+        schedule::check_schedule(cron, flags.timezone.as_deref(), "--schedule")?;
+    }
+    Ok(())
+}
+
+/// The same checks for the config file's values; messages name the file's keys.
+fn check_config_values(config: &ConfigSpec) -> Result<()> {
+    if let Some(image) = &config.image {
+        kube_names::check_image(image, "config file image")?;
+    }
+    if let Some(account) = &config.service_account_name {
+        kube_names::check_service_account(account, "config file serviceAccountName")?;
+    }
+    for var in &config.env {
+        kube_names::check_env_name(&var.name, "config file env")?;
+    }
+    for (key, value) in config.node_selector.iter().flatten() {
+        kube_names::check_label(key, value, "config file nodeSelector")?;
+    }
+    if let Some(requirements) = &config.resources {
+        resources::check_requirements(requirements, "config file resources")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -384,12 +401,82 @@ mod tests {
     }
 
     #[test]
-    fn quantities_are_checked() {
-        for ok in ["500m", "2", "0.5", "4Gi", "512Mi", "1e3"] {
-            assert!(parse_quantity(ok, "--cpu").is_ok(), "{ok}");
+    fn flag_and_config_values_are_checked_where_they_enter() {
+        let flag_error = |flags: OverrideArgs| {
+            Settings::merge(&flags, ConfigSpec::default())
+                .unwrap_err()
+                .to_string()
+        };
+        let cases = [
+            (
+                OverrideArgs {
+                    schedule: Some("0 25 * * *".into()),
+                    ..Default::default()
+                },
+                "invalid --schedule \"0 25 * * *\": hour field",
+            ),
+            (
+                OverrideArgs {
+                    timezone: Some("Mars/Olympus".into()),
+                    ..Default::default()
+                },
+                "invalid --timezone \"Mars/Olympus\"",
+            ),
+            (
+                OverrideArgs {
+                    image: Some(" ".into()),
+                    ..Default::default()
+                },
+                "invalid --image",
+            ),
+            (
+                OverrideArgs {
+                    service_account: Some("Bad_SA".into()),
+                    ..Default::default()
+                },
+                "invalid --service-account",
+            ),
+            (
+                OverrideArgs {
+                    env: vec!["A=B=C".into(), "BAD\tNAME=1".into()],
+                    ..Default::default()
+                },
+                "invalid --env name",
+            ),
+            (
+                OverrideArgs {
+                    node_selector: vec!["disk=s s".into()],
+                    ..Default::default()
+                },
+                "invalid --node-selector value",
+            ),
+            (
+                OverrideArgs {
+                    cpu: Some("-1".into()),
+                    ..Default::default()
+                },
+                "invalid --cpu \"-1\": a quantity cannot be negative",
+            ),
+        ];
+        for (flags, expected) in cases {
+            let message = flag_error(flags);
+            assert!(message.starts_with(expected), "{message}");
         }
-        for bad in ["", "2 cores", "4GB", "abc", "1..2"] {
-            assert!(parse_quantity(bad, "--memory").is_err(), "{bad}");
-        }
+        let config_error = |text: &str| {
+            Settings::merge(&OverrideArgs::default(), parse(text).unwrap())
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(config_error("spec:\n  image: ''\n").starts_with("invalid config file image"));
+        assert!(config_error("spec:\n  env:\n  - name: ''\n    value: x\n")
+            .starts_with("invalid config file env name \"\""));
+        assert!(config_error("spec:\n  nodeSelector: {'a b': x}\n")
+            .starts_with("invalid config file nodeSelector key"));
+        assert!(config_error("spec:\n  serviceAccountName: A\n")
+            .starts_with("invalid config file serviceAccountName"));
+        assert!(config_error(
+            "spec:\n  resources:\n    requests: {cpu: '2'}\n    limits: {cpu: '1'}\n"
+        )
+        .starts_with("invalid config file resources.requests.cpu \"2\": more than the limit"));
     }
 }

@@ -128,9 +128,21 @@ fn run_render(args: &RenderArgs) -> Result<()> {
         ));
     }
 
+    if let Some(namespace) = &args.pod.namespace {
+        checks::kube_names::check_namespace(namespace, "-n")?;
+    }
+
     let config_spec = config::load(config::config_path().as_deref())?;
     let settings = config::Settings::merge(&args.overrides, config_spec)?;
     let (pipeline, default_workdir) = read_pipeline(args, settings.shell)?;
+    if settings.schedule.is_none() && pipeline.schedule.is_none() {
+        let timezone = settings.timezone.is_some();
+        if let Some(message) =
+            checks::schedule::flag_without_schedule(timezone, settings.legacy_schedule)
+        {
+            return Err(usage(message));
+        }
+    }
     let workdir = match &settings.workdir {
         Some(dir) => normalize_workdir(dir)?,
         None => default_workdir,

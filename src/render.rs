@@ -18,6 +18,7 @@ use crate::argo::{
     CronWorkflow, CronWorkflowSpec, DagTask, DagTemplate, Manifest, PodMetadata, Template,
     Workflow, WorkflowSpec, API_VERSION, CRON_WORKFLOW_KIND, WORKFLOW_KIND,
 };
+use crate::checks;
 use crate::config::Settings;
 use crate::names;
 use crate::pipeline::{Pipeline, Step};
@@ -222,7 +223,9 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
             spec,
         }),
         Some(schedule) => {
-            check_cron_schedule(&schedule)?;
+            // Checked again here, where the schedule meets the time zone (a TZ= prefix and a
+            // timezone together are more than Argo can parse).
+            checks::schedule::check_schedule(&schedule, settings.timezone.as_deref(), "schedule")?;
             let (schedules, legacy) = if settings.legacy_schedule {
                 (Vec::new(), Some(schedule))
             } else {
@@ -384,9 +387,9 @@ fn pinned_image(pod: &Pod, container_name: &str) -> Result<String> {
         .or_else(|| image_id.strip_prefix("docker://"))
         .unwrap_or(&image_id);
     ensure!(
-        image.contains("@sha256:"),
-        "--pin-image: the pod's imageID {image_id:?} is not a pullable digest (repo@sha256:...); \
-         pass --image REPO@sha256:DIGEST instead"
+        checks::kube_names::is_pinned_by_digest(image),
+        "--pin-image: the pod's imageID {image_id:?} is not a pullable digest (repo@sha256: and \
+         64 hex digits); pass --image REPO@sha256:DIGEST instead"
     );
     Ok(image.to_string())
 }
@@ -1082,17 +1085,6 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
             ));
         }
     }
-}
-
-/// Five cron fields or a `@` macro; Argo validates the rest when the object is created.
-fn check_cron_schedule(schedule: &str) -> Result<()> {
-    let fields = schedule.split_whitespace().count();
-    ensure!(
-        fields == 5 || (schedule.trim_start().starts_with('@') && fields == 1),
-        "invalid schedule {schedule:?}: expected five cron fields (minute hour day month weekday), \
-         e.g. \"0 3 * * *\", or a macro such as @daily"
-    );
-    Ok(())
 }
 
 pub mod pin;

@@ -97,7 +97,9 @@ pub fn qualified_name_problem(key: &str) -> Option<String> {
                 return Some("it has more than one '/'".to_string());
             }
             if let Some(problem) = dns_subdomain_problem(prefix) {
-                return Some(format!("its prefix {prefix:?} is not a DNS name: {problem}"));
+                return Some(format!(
+                    "its prefix {prefix:?} is not a DNS name: {problem}"
+                ));
             }
             (Some(prefix), name)
         }
@@ -181,7 +183,9 @@ pub fn check_env_name(name: &str, what: &str) -> Result<()> {
 /// Checks a container image reference: not empty, no whitespace (`--image`, a job's `image:`).
 pub fn check_image(image: &str, what: &str) -> Result<()> {
     if image.is_empty() {
-        bail!("invalid {what} \"\": the image is empty; give e.g. jupyter/scipy-notebook:2024-10-07");
+        bail!(
+            "invalid {what} \"\": the image is empty; give e.g. jupyter/scipy-notebook:2024-10-07"
+        );
     }
     if image.chars().any(char::is_whitespace) {
         bail!(
@@ -231,11 +235,17 @@ mod tests {
     #[test]
     fn service_accounts_are_dns_subdomains() {
         for ok in ["default", "argo-workflow", "a.b-c.d"] {
-            assert!(check_service_account(ok, "--service-account").is_ok(), "{ok}");
+            assert!(
+                check_service_account(ok, "--service-account").is_ok(),
+                "{ok}"
+            );
         }
         assert!(check_service_account(&format!("{}.b", "a".repeat(70)), "x").is_ok());
         for bad in ["", "My_SA", "a..b", ".a", "a.", &"a".repeat(254)] {
-            assert!(check_service_account(bad, "--service-account").is_err(), "{bad}");
+            assert!(
+                check_service_account(bad, "--service-account").is_err(),
+                "{bad}"
+            );
         }
         assert!(check_service_account("a..b", "x")
             .unwrap_err()
@@ -252,12 +262,19 @@ mod tests {
             ("a", ""),
             ("A_b.c-D", "V_1.x-Y"),
         ] {
-            assert!(check_label(key, value, "--node-selector").is_ok(), "{key}={value}");
+            assert!(
+                check_label(key, value, "--node-selector").is_ok(),
+                "{key}={value}"
+            );
         }
         for (key, value, part) in [
             ("", "x", "key \"\": it is empty"),
             ("a/b/c", "x", "more than one '/'"),
-            ("Example.com/a", "x", "prefix \"Example.com\" is not a DNS name"),
+            (
+                "Example.com/a",
+                "x",
+                "prefix \"Example.com\" is not a DNS name",
+            ),
             ("example.com/", "x", "the name after '/' is empty"),
             ("-a", "x", "start and end"),
             ("a b", "x", "contains ' '"),

@@ -120,6 +120,11 @@ fn is_hugepages(name: &str) -> bool {
     name.starts_with(HUGEPAGES_PREFIX)
 }
 
+/// Only native resources other than hugepages may be requested below their limit.
+fn overcommit_allowed(name: &str) -> bool {
+    is_native(name) && !is_hugepages(name)
+}
+
 /// Extended resources (`nvidia.com/gpu`) are counted in whole units and never overcommitted.
 fn is_extended(name: &str) -> bool {
     !is_native(name) && !name.starts_with("requests.")
@@ -199,8 +204,7 @@ pub fn check_requirements(resources: &ResourceRequirements, what: &str) -> Resul
         match limited.get(name) {
             Some(limit) => {
                 let limit_text = &limits[*name].0;
-                let overcommit_allowed = is_native(name) && !is_hugepages(name);
-                if !overcommit_allowed && request != limit {
+                if !overcommit_allowed(name) && request != limit {
                     bail!(
                         "invalid {what}.requests.{name} {request_text:?}: must equal the limit \
                          {limit_text:?} ({name} cannot be overcommitted); set only limits.{name}"
@@ -213,7 +217,7 @@ pub fn check_requirements(resources: &ResourceRequirements, what: &str) -> Resul
                     );
                 }
             }
-            None if !(is_native(name) && !is_hugepages(name)) => bail!(
+            None if !overcommit_allowed(name) => bail!(
                 "invalid {what}.requests.{name} {request_text:?}: {name} needs a limit; set \
                  limits.{name} instead (the request defaults to it)"
             ),
@@ -275,12 +279,17 @@ mod tests {
         assert_eq!(nanos("1E"), nanos("1e18"));
         assert_eq!(nanos("100u"), nanos("0.1m"));
         assert_eq!(nanos("1n"), 1);
-        assert_eq!(nanos("0.1n"), 1, "finer than 1n rounds up, as Kubernetes does");
+        assert_eq!(
+            nanos("0.1n"),
+            1,
+            "finer than 1n rounds up, as Kubernetes does"
+        );
         assert_eq!(nanos("+2"), nanos("2"));
         assert_eq!(nanos("-2"), -nanos("2"));
         assert!(nanos("1e100") > nanos("1Ei"));
         for bad in [
-            "", "2 cores", "4GB", "abc", "1..2", ".", "1K", "1e", "1e+", "1ei", "Gi", "1.5.5", "--1",
+            "", "2 cores", "4GB", "abc", "1..2", ".", "1K", "1e", "1e+", "1ei", "Gi", "1.5.5",
+            "--1",
         ] {
             assert_eq!(quantity_nanos(bad), None, "{bad:?}");
         }
@@ -303,13 +312,17 @@ mod tests {
 
     #[test]
     fn valid_requirements_pass() {
-        let cases: [(&[(&str, &str)], &[(&str, &str)]); 6] = [
+        type Pairs<'a> = &'a [(&'a str, &'a str)];
+        let cases: [(Pairs, Pairs); 6] = [
             (&[("cpu", "1"), ("memory", "2Gi")], &[]),
             (&[("cpu", "500m")], &[("cpu", "1"), ("memory", "1Gi")]),
             (&[("memory", "1Gi")], &[("memory", "1073741824")]),
             (&[], &[("nvidia.com/gpu", "2")]),
             (&[("nvidia.com/gpu", "1")], &[("nvidia.com/gpu", "1000m")]),
-            (&[("memory", "1Gi"), ("hugepages-2Mi", "4Mi")], &[("hugepages-2Mi", "4Mi")]),
+            (
+                &[("memory", "1Gi"), ("hugepages-2Mi", "4Mi")],
+                &[("hugepages-2Mi", "4Mi")],
+            ),
         ];
         for (requests, limits) in cases {
             let result = check_requirements(&requirements(requests, limits), "resources");
@@ -333,8 +346,10 @@ mod tests {
             "invalid resources.limits.nvidia.com/gpu \"1.5\": nvidia.com/gpu is counted in whole \
              units; write e.g. 1 or 2"
         );
-        assert!(problem(&[("nvidia.com/gpu", "1")], &[("nvidia.com/gpu", "2")])
-            .contains("must equal the limit \"2\""));
+        assert!(
+            problem(&[("nvidia.com/gpu", "1")], &[("nvidia.com/gpu", "2")])
+                .contains("must equal the limit \"2\"")
+        );
         assert!(problem(&[("nvidia.com/gpu", "1")], &[]).contains("needs a limit"));
         assert!(problem(&[("hugepages-2Mi", "2Mi")], &[("cpu", "1")]).contains("needs a limit"));
     }

@@ -88,14 +88,16 @@ const FIELDS: [Field; 5] = [
 /// Checks a schedule as Argo's controller would parse it; `what` names it in the message
 /// (`--schedule`, `workflow.yaml: schedule`). `timezone` is the CronWorkflow's `timezone`.
 pub fn check_schedule(schedule: &str, timezone: Option<&str>, what: &str) -> Result<()> {
-    schedule_problem(schedule, timezone)
-        .map_or(Ok(()), |problem| bail!("invalid {what} {schedule:?}: {problem}"))
+    schedule_problem(schedule, timezone).map_or(Ok(()), |problem| {
+        bail!("invalid {what} {schedule:?}: {problem}")
+    })
 }
 
 /// Checks a `timezone` (`--timezone`): an IANA name, exactly as the database spells it.
 pub fn check_timezone(timezone: &str, what: &str) -> Result<()> {
-    timezone_problem(timezone)
-        .map_or(Ok(()), |problem| bail!("invalid {what} {timezone:?}: {problem}"))
+    timezone_problem(timezone).map_or(Ok(()), |problem| {
+        bail!("invalid {what} {timezone:?}: {problem}")
+    })
 }
 
 /// A flag that only means something for a CronWorkflow, given without any schedule.
@@ -426,7 +428,9 @@ mod tests {
         assert!(problem("-5 * * * *").contains("missing a number"));
         assert!(problem("a * * * *").contains("`a` is not a number"));
         assert!(problem("0 0 * * monday").contains("`monday` is not a number"));
-        assert!(problem("0 0 jan * *").contains("day of month field \"jan\": `jan` is not a number"));
+        assert!(
+            problem("0 0 jan * *").contains("day of month field \"jan\": `jan` is not a number")
+        );
     }
 
     #[test]
@@ -445,7 +449,8 @@ mod tests {
         assert!(problem("").contains("the schedule is empty"));
         assert!(problem("   ").contains("the schedule is empty"));
         let reboot = problem("@reboot");
-        assert!(reboot.starts_with("invalid --schedule \"@reboot\": unknown descriptor; Argo knows @yearly"));
+        assert!(reboot
+            .starts_with("invalid --schedule \"@reboot\": unknown descriptor; Argo knows @yearly"));
         assert!(problem("@Daily").contains("unknown descriptor"));
         assert!(problem("@daily ").contains("remove the spaces"));
         assert!(problem(" @daily").contains("remove the spaces"));

@@ -7,17 +7,20 @@
 //! `|&`) and any redirection (an unquoted `<` or `>` anywhere in a word: `<in`, `2>err`,
 //! `2>&1`, `>&2`, `&>log`), as `sh` would read them.
 
-/// The first unquoted shell operator in `text`, as written (`&&`, `2>&1`).
-pub fn first_unquoted_operator(text: &str) -> Option<String> {
+/// The first unquoted shell operator in `text`, as written (`&&`, `2>&1`), and the index of
+/// the character it starts at.
+pub fn first_unquoted_operator(text: &str) -> Option<(usize, String)> {
     words_with_quoting(text)
         .into_iter()
-        .find(|word| is_operator(word))
-        .map(|word| word.text)
+        .find(is_operator)
+        .map(|word| (word.start, word.text))
 }
 
 const CONTROL_OPERATORS: [&str; 7] = ["|", "||", "&&", ";", ";;", "&", "|&"];
 
 struct Word {
+    /// Index of its first character in the text.
+    start: usize,
     /// The word as written, quotes included.
     text: String,
     /// Whether every character of the word is outside quotes and not escaped.
@@ -37,8 +40,8 @@ fn is_operator(word: &Word) -> bool {
 fn words_with_quoting(text: &str) -> Vec<Word> {
     let mut words = Vec::new();
     let mut current: Option<Word> = None;
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
+    let mut chars = text.chars().enumerate();
+    while let Some((position, c)) = chars.next() {
         if c.is_whitespace() {
             words.extend(current.take());
             continue;
@@ -47,6 +50,7 @@ fn words_with_quoting(text: &str) -> Vec<Word> {
             break;
         }
         let word = current.get_or_insert_with(|| Word {
+            start: position,
             text: String::new(),
             fully_unquoted: true,
             has_unquoted_redirection: false,
@@ -55,11 +59,11 @@ fn words_with_quoting(text: &str) -> Vec<Word> {
         match c {
             '\\' => {
                 word.fully_unquoted = false;
-                word.text.extend(chars.next());
+                word.text.extend(chars.next().map(|(_, c)| c));
             }
             '\'' => {
                 word.fully_unquoted = false;
-                for quoted in chars.by_ref() {
+                for (_, quoted) in chars.by_ref() {
                     word.text.push(quoted);
                     if quoted == '\'' {
                         break;
@@ -68,11 +72,11 @@ fn words_with_quoting(text: &str) -> Vec<Word> {
             }
             '"' => {
                 word.fully_unquoted = false;
-                while let Some(quoted) = chars.next() {
+                while let Some((_, quoted)) = chars.next() {
                     word.text.push(quoted);
                     match quoted {
                         '"' => break,
-                        '\\' => word.text.extend(chars.next()),
+                        '\\' => word.text.extend(chars.next().map(|(_, c)| c)),
                         _ => {}
                     }
                 }
@@ -90,7 +94,15 @@ mod tests {
     use super::*;
 
     fn operator(text: &str) -> Option<String> {
-        first_unquoted_operator(text)
+        first_unquoted_operator(text).map(|(_, word)| word)
+    }
+
+    #[test]
+    fn operators_are_located_by_character() {
+        assert_eq!(
+            first_unquoted_operator("écho 'ü' && b"),
+            Some((9, "&&".to_string()))
+        );
     }
 
     #[test]

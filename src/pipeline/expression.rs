@@ -29,7 +29,8 @@ use std::fmt::Display;
 
 use anyhow::{anyhow, bail, Result};
 
-use super::{command_for, validate, CommandMode, Pipeline, Step};
+use super::{command_for, exec_mode_operator_message, validate, CommandMode, Pipeline, Step};
+use crate::checks::shell::first_unquoted_operator;
 
 /// Deeper nesting has no use; the limit keeps a hostile `[[[[...` from exhausting the stack.
 const MAX_GROUP_NESTING: usize = 32;
@@ -250,6 +251,19 @@ impl<'a> ExpressionParser<'a> {
         }
 
         let text = &self.source[self.byte_offset(start)..self.byte_offset(end)];
+        if self.mode == CommandMode::Exec {
+            if let Some((offset, operator)) = first_unquoted_operator(text) {
+                let position = start + offset;
+                return Err(self.error(
+                    position,
+                    format!(
+                        "at column {}: {}",
+                        position + 1,
+                        exec_mode_operator_message(&operator, "add --shell")
+                    ),
+                ));
+            }
+        }
         let command = command_for(text, self.mode)
             .map_err(|err| self.error(start, format!("step at column {}: {err}", start + 1)))?;
         let mut depends_on = incoming.to_vec();
@@ -694,6 +708,36 @@ mod tests {
         let pipeline = parse("python a.py > log.txt >> b", CommandMode::Shell)
             .expect("redirect in shell mode");
         assert_eq!(pipeline.steps[0].command[2], "python a.py > log.txt");
+    }
+
+    #[test]
+    fn shell_operators_are_errors_in_exec_mode_only() {
+        for (expr, operator) in [
+            ("prep && train", "&&"),
+            ("cat a | wc -l >> b", "|"),
+            ("a || b", "||"),
+            ("a ; b", ";"),
+            ("python a.py < in.txt", "<"),
+            ("serve &", "&"),
+        ] {
+            let message = exec_error(expr);
+            assert!(
+                message.contains(&format!(": `{operator}` is a shell operator"))
+                    && message.starts_with("invalid pipeline expression: at column ")
+                    && message.contains("add --shell"),
+                "{expr}: {message}"
+            );
+            assert!(
+                parse(expr, CommandMode::Shell).is_ok(),
+                "{expr} in shell mode"
+            );
+        }
+        // `2>&1` and `>&2` contain `>`, which the expression parser already refuses.
+        assert!(exec_error("python a.py 2>&1").contains("shell redirection"));
+        assert_eq!(
+            exec("echo '&&' \"|\" \\; '<'").steps[0].command,
+            vec!["echo", "&&", "|", ";", "<"]
+        );
     }
 
     #[test]

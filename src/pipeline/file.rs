@@ -31,6 +31,8 @@ use serde::de::{
 };
 use serde::Deserialize;
 
+use crate::checks;
+
 use super::{check_step_name, command_for, validate, CommandMode, Pipeline, Step, StepOverrides};
 
 /// Unknown job names in an error are listed up to this many.
@@ -90,6 +92,14 @@ pub fn parse(text: &str, origin: &str, force_shell: bool) -> Result<Pipeline> {
         Some(Scalar(name)) => Some(name.trim().to_string()),
         None => None,
     };
+    if let Some(schedule) = &file.schedule {
+        checks::schedule::check_schedule(schedule, None, "schedule").map_err(|err| {
+            anyhow!(
+                "{}{err}",
+                origin_and_line(origin, line_of_unique(text, schedule))
+            )
+        })?;
+    }
     let pipeline = Pipeline {
         name,
         schedule: file.schedule,
@@ -220,16 +230,19 @@ fn step_from_job(
                     (text, command)
                 }
             };
-            let env = spec
+            let env: BTreeMap<String, String> = spec
                 .env
                 .unwrap_or_default()
                 .into_iter()
                 .map(|(key, Scalar(value))| (key, value))
                 .collect();
+            let resources = spec.resources.map(Resources::into_requirements);
+            check_job_values(spec.image.as_deref(), &env, resources.as_ref())
+                .map_err(|err| anyhow!("{origin}: job {} ({name}): {err}", index + 1))?;
             let overrides = StepOverrides {
                 image: spec.image,
                 env,
-                resources: spec.resources.map(Resources::into_requirements),
+                resources,
             };
             (name, text, command, overrides)
         }
@@ -241,6 +254,24 @@ fn step_from_job(
         depends_on: Vec::new(),
         overrides,
     })
+}
+
+/// What the API server would refuse in a job's own settings.
+fn check_job_values(
+    image: Option<&str>,
+    env: &BTreeMap<String, String>,
+    resources: Option<&ResourceRequirements>,
+) -> Result<()> {
+    if let Some(image) = image {
+        checks::kube_names::check_image(image, "image")?;
+    }
+    for name in env.keys() {
+        checks::kube_names::check_env_name(name, "env")?;
+    }
+    if let Some(resources) = resources {
+        checks::resources::check_requirements(resources, "resources")?;
+    }
+    Ok(())
 }
 
 /// Step name rules, plus: no names that look like the numbers `dags` uses for positions.
@@ -983,6 +1014,93 @@ mod tests {
         assert_error(
             &jobs(MAX_STEPS_FOR_TEST + 1),
             &["200 steps, but at most 199"],
+        );
+    }
+
+    #[test]
+    fn schedule_is_checked_with_its_line() {
+        assert_eq!(
+            error("jobs: [a]\nschedule: \"0 25 * * *\"\n"),
+            "workflow.yaml: line 2: invalid schedule \"0 25 * * *\": hour field \"25\": 25 is \
+             above 23; allowed: 0-23"
+        );
+        assert_error("jobs: [a]\nschedule: '@reboot'\n", &["unknown descriptor"]);
+        assert_eq!(
+            parsed("jobs: [a]\nschedule: '@every 90m'\n")
+                .schedule
+                .as_deref(),
+            Some("@every 90m")
+        );
+    }
+
+    #[test]
+    fn job_settings_get_the_api_servers_checks() {
+        assert_eq!(
+            error("jobs:\n- name: train\n  command: a\n  resources:\n    limits: {nvidia.com/gpu: 1.5}\n"),
+            "workflow.yaml: job 1 (train): invalid resources.limits.nvidia.com/gpu \"1.5\": \
+             nvidia.com/gpu is counted in whole units; write e.g. 1 or 2"
+        );
+        assert_error(
+            "jobs:\n- command: a\n  resources: {requests: {cpu: 2}, limits: {cpu: 1}}\n",
+            &["job 1 (job-1): invalid resources.requests.cpu \"2\": more than the limit \"1\""],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  resources: {requests: {gpu: 1}}\n",
+            &["not a resource containers can ask for"],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  resources: {requests: {memory: 4GB}}\n",
+            &["invalid resources.requests.memory \"4GB\""],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  image: ''\n",
+            &["job 1 (job-1): invalid image \"\": the image is empty"],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  image: 'my image'\n",
+            &["has no spaces"],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  env: {'': x}\n",
+            &["job 1 (job-1): invalid env name \"\": the name is empty"],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  env: {'A=B': x}\n",
+            &["contains '='"],
+        );
+        let pipeline = parsed("jobs:\n- command: a\n  env: {my.env-name: x}\n");
+        assert!(pipeline.steps[0].overrides.env.contains_key("my.env-name"));
+    }
+
+    #[test]
+    fn shell_operators_in_exec_mode_are_errors_in_files_too() {
+        for (job, operator) in [
+            ("prep && train", "&&"),
+            ("echo hi > out", ">"),
+            ("cat a | wc -l", "|"),
+            ("python a.py 2>&1", "2>&1"),
+            ("sort < in", "<"),
+            ("a ; b", ";"),
+        ] {
+            let message = error(&format!("jobs:\n- {job:?}\ncmd_mode: exec\n"));
+            assert!(
+                message.contains(&format!("job 1: `{operator}` is a shell operator"))
+                    && message.contains("cmd_mode: shell"),
+                "{job}: {message}"
+            );
+        }
+        assert_eq!(
+            parsed("jobs:\n- \"echo '&&' '>' x\"\n").steps[0].command,
+            vec!["echo", "&&", ">", "x"]
+        );
+        assert_eq!(
+            parsed("jobs:\n- prep && train\ncmd_mode: shell\n").steps[0].command,
+            vec!["/bin/sh", "-c", "prep && train"]
+        );
+        // A list is an exact argv: its elements are never operators.
+        assert_eq!(
+            parsed("jobs:\n- command: [echo, '&&']\n").steps[0].command,
+            vec!["echo", "&&"]
         );
     }
 

@@ -161,6 +161,15 @@ pub fn command_for(text: &str, mode: CommandMode) -> Result<Vec<String>> {
                 .first()
                 .ok_or_else(|| anyhow!("`{text}` has no command, only a comment"))?;
             ensure!(!program.is_empty(), "the program name in `{text}` is empty");
+            if let Some((_, operator)) = crate::checks::shell::first_unquoted_operator(text) {
+                bail!(
+                    "{}",
+                    exec_mode_operator_message(
+                        &operator,
+                        "set `cmd_mode: shell` in the workflow file (or add --shell)"
+                    )
+                );
+            }
             Ok(words)
         }
         CommandMode::Shell => Ok(vec![
@@ -169,6 +178,16 @@ pub fn command_for(text: &str, mode: CommandMode) -> Result<Vec<String>> {
             text.to_string(),
         ]),
     }
+}
+
+/// Why a shell operator cannot stay in an exec-mode step, and the two ways out;
+/// `turn_on_shell` says how to run the steps with /bin/sh -c where they come from.
+pub fn exec_mode_operator_message(operator: &str, turn_on_shell: &str) -> String {
+    format!(
+        "`{operator}` is a shell operator, which exec mode does not run (the program would get \
+         it as an argument); {turn_on_shell} to run the steps with /bin/sh -c, or quote it \
+         ('{operator}') to pass it to the program"
+    )
 }
 
 /// Trims surrounding whitespace, except a last character escaped by a backslash (`a\ `).
