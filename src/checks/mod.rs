@@ -7,6 +7,7 @@
 //! caller passes the name the user knows the field by.
 
 pub mod kube_names;
+pub mod namespace;
 pub mod resources;
 pub mod schedule;
 pub mod shell;
