@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
-# Builds the release archive of kubectl-jupyterflow for this machine's platform, and the krew
-# manifest that installs it.
+# Builds a release of kubectl-jupyterflow for one platform: the pip wheel, the krew archive,
+# and the krew manifest that installs it. The binary is built once, by maturin, into the wheel
+# (on Linux with zig for glibc 2.17, manylinux2014), and the archive packs that same binary.
 #
 # Usage:
 #   scripts/dist.sh
 #
 # Writes, in $JF_DIST_DIR (default dist/):
+#   kubectl_jupyterflow-X.Y.Z-py3-none-<platform>.whl     the wheel: puts kubectl-jupyterflow in
+#                                                           the environment's bin/ (pip install)
 #   kubectl-jupyterflow_vX.Y.Z_<os>_<arch>.tar.gz         kubectl-jupyterflow, the completion helper
 #                                                           kubectl_complete-jupyterflow, LICENSE,
 #                                                           README.md, man/ (man pages), completions/
@@ -15,15 +18,19 @@
 #                                                           sha256 of every vX.Y.Z archive in the folder
 # To release for all four platforms, run this on each (or copy their archives into one dist/)
 # and run it once more there: the manifest is filled from every archive it finds.
+# Needs python3 and Go the first time (scripts/release-tools.sh installs maturin and zig in
+# ~/.cache/kubectl-jupyterflow). Cold: about 10 minutes on 2 cores; warm: see BENCHMARKS.md.
 #
 # Environment read:
 #   JF_DIST_DIR        output folder (default: dist)
-#   JF_DIST_BINARY     package this binary instead of building target/release/kubectl-jupyterflow
-#                      (the tests pass the debug binary to check the packaging quickly)
+#   JF_DIST_BINARY     package this binary instead of building the wheel (the tests pass the debug
+#                      binary to check the packaging quickly)
 #   JF_RELEASE_URL     where the archives will be downloaded from
 #                      (default: the homepage of the manifest + /releases/download/vX.Y.Z)
 #   SOURCE_DATE_EPOCH  time stamp of the files in the archive (default: the last commit's, else 0),
 #                      so the same inputs give the same archive and the same sha256
+#   CARGO_TARGET_DIR   where maturin builds (default: ~/.cache/kubectl-jupyterflow/release-target,
+#                      so that the release build stays warm across clones)
 set -euo pipefail
 
 log() { printf 'dist: %s\n' "$*" >&2; }
@@ -41,15 +48,17 @@ template_version=$(sed -n 's/^  version: \(.*\)$/\1/p' "$template" | head -n 1)
 [ "$template_version" = "$tag" ] ||
     die "$template has version ${template_version:-<none>} but Cargo.toml says $tag: update the manifest"
 
-case "$(uname -s)" in
-    Linux) os=linux ;;
-    Darwin) os=darwin ;;
-    *) die "unsupported OS $(uname -s): krew archives are built for linux and darwin" ;;
+# This machine's platform: the script runs the binary it packs (version check, man pages).
+target=$(rustc -vV | sed -n 's/^host: //p')
+case "$target" in
+    *-linux-*) os=linux ;;
+    *-apple-darwin) os=darwin ;;
+    *) die "unsupported target $target: krew archives are built for linux and darwin" ;;
 esac
-case "$(uname -m)" in
-    x86_64 | amd64) arch=amd64 ;;
-    aarch64 | arm64) arch=arm64 ;;
-    *) die "unsupported architecture $(uname -m): krew archives are built for amd64 and arm64" ;;
+case "$target" in
+    x86_64-*) arch=amd64 ;;
+    aarch64-*) arch=arm64 ;;
+    *) die "unsupported target $target: krew archives are built for amd64 and arm64" ;;
 esac
 
 dist_dir=${JF_DIST_DIR:-dist}
@@ -64,9 +73,32 @@ if [ -n "${JF_DIST_BINARY:-}" ]; then
     binary=$JF_DIST_BINARY
     log "packaging $binary (JF_DIST_BINARY)"
 else
-    log "building the release binary (cargo build --release --locked)"
-    cargo build --release --locked --bin "$name"
-    binary=target/release/$name
+    eval "$(scripts/release-tools.sh)"
+    # maturin finds zig as `python3 -m ziglang`, from its own venv.
+    PATH=$(dirname "$JF_MATURIN"):$PATH
+    export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-${JF_CACHE_DIR:-$HOME/.cache/kubectl-jupyterflow}/release-target}
+    portable=()
+    [ "$os" = linux ] && portable=(--zig --compatibility manylinux2014)
+    wheels=$(mktemp -d "$dist_dir/.wheel.XXXXXX")
+    trap 'rm -rf "$wheels"' EXIT
+    log "building the wheel: maturin build --release --locked --target $target ${portable[*]-}"
+    "$JF_MATURIN" build --release --locked --target "$target" ${portable[@]+"${portable[@]}"} --out "$wheels" >&2
+    set -- "$wheels"/*.whl
+    [ $# -eq 1 ] && [ -f "$1" ] || die "maturin wrote no single wheel in $wheels"
+    wheel=$dist_dir/${1##*/}
+    mv -f "$1" "$wheel"
+    log "wrote $wheel ($(wc -c <"$wheel" | tr -d ' ') bytes)"
+    # The archive packs the very binary the wheel installs.
+    binary=$wheels/$name
+    python3 - "$wheel" "$binary" <<'PYTHON'
+import shutil, sys, zipfile
+wheel, out = sys.argv[1:]
+with zipfile.ZipFile(wheel) as whl:
+    [member] = [m for m in whl.namelist() if m.endswith(".data/scripts/kubectl-jupyterflow")]
+    with whl.open(member) as src, open(out, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+PYTHON
+    chmod 0755 "$binary"
 fi
 [ -x "$binary" ] || die "$binary is not an executable file"
 binary_version=$("$binary" --version)
@@ -76,7 +108,7 @@ binary_version=$("$binary" --version)
 # ---- the archive -------------------------------------------------------------
 archive=${name}_${tag}_${os}_${arch}.tar.gz
 stage=$(mktemp -d "$dist_dir/.stage.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
+trap 'rm -rf "$stage" "${wheels:-}"' EXIT
 
 install -m 0755 "$binary" "$stage/$name"
 install -m 0755 completions/kubectl_complete-jupyterflow "$stage/"
