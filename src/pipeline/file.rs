@@ -48,10 +48,10 @@ pub fn parse(text: &str, origin: &str, force_shell: bool) -> Result<Pipeline> {
     let file: WorkflowFile = crate::yaml::from_str(text)
         .map_err(|err| anyhow!("{origin}: {err}{}", hint_for_yaml_error(text, err.line)))?;
 
-    let mode = if force_shell || file.cmd_mode == Some(CmdMode::Shell) {
+    let mode = if force_shell {
         CommandMode::Shell
     } else {
-        CommandMode::Exec
+        file.cmd_mode.unwrap_or_default()
     };
     let Some(jobs) = file.jobs else {
         bail!(
@@ -120,16 +120,9 @@ struct WorkflowFile {
     _version: IgnoredAny,
     name: Option<Scalar>,
     jobs: Option<Vec<Job>>,
-    cmd_mode: Option<CmdMode>,
+    cmd_mode: Option<CommandMode>,
     dags: Option<Vec<Scalar>>,
     schedule: Option<String>,
-}
-
-#[derive(Deserialize, PartialEq, Clone, Copy)]
-#[serde(rename_all = "lowercase")]
-enum CmdMode {
-    Exec,
-    Shell,
 }
 
 /// A `jobs:` entry: JupyterFlow's plain command string, or a map with per-job settings.

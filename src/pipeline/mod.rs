@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{anyhow, bail, ensure, Result};
 use k8s_openapi::api::core::v1::ResourceRequirements;
+use serde::Deserialize;
 
 pub mod expression;
 pub mod file;
@@ -13,8 +14,9 @@ pub mod file;
 /// Argo's full CRDs accept at most 200 templates per Workflow; one is the DAG itself.
 pub const MAX_STEPS: usize = 199;
 
-/// How a step's text becomes a container command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// How a step's text becomes a container command; a workflow file's `cmd_mode: exec|shell`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum CommandMode {
     /// Split into words with shell quoting rules and run directly (JupyterFlow's `cmd_mode: exec`).
     #[default]
