@@ -10,18 +10,54 @@ use k8s_openapi::api::core::v1::{
     Affinity, Container, LocalObjectReference, PodSecurityContext, Toleration, Volume,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 pub const API_VERSION: &str = "argoproj.io/v1alpha1";
 pub const WORKFLOW_KIND: &str = "Workflow";
 pub const CRON_WORKFLOW_KIND: &str = "CronWorkflow";
+/// A scheduled run is skipped while the previous one still runs, rather than overlapping it on
+/// the same volumes.
+pub const FORBID_CONCURRENT_RUNS: &str = "Forbid";
 
-/// What `render` produces: one of Argo's two top-level kinds.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
+/// What `render` produces: one of Argo's two top-level kinds, told apart by `kind`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind")]
 pub enum Manifest {
     Workflow(Workflow),
     CronWorkflow(CronWorkflow),
+}
+
+/// Written in the order Kubernetes tools write objects (apiVersion, kind, metadata, spec);
+/// serde's own tagged form would put `kind` first.
+impl Serialize for Manifest {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Object<'a, Spec> {
+            api_version: ArgoApiVersion,
+            kind: &'a str,
+            metadata: &'a ObjectMeta,
+            spec: &'a Spec,
+        }
+        let kind = self.kind();
+        match self {
+            Manifest::Workflow(wf) => Object {
+                api_version: wf.api_version,
+                kind,
+                metadata: &wf.metadata,
+                spec: &wf.spec,
+            }
+            .serialize(serializer),
+            Manifest::CronWorkflow(cwf) => Object {
+                api_version: cwf.api_version,
+                kind,
+                metadata: &cwf.metadata,
+                spec: &cwf.spec,
+            }
+            .serialize(serializer),
+        }
+    }
 }
 
 impl Manifest {
@@ -39,7 +75,7 @@ impl Manifest {
         }
     }
 
-    pub fn kind(&self) -> &str {
+    pub fn kind(&self) -> &'static str {
         match self {
             Manifest::Workflow(_) => WORKFLOW_KIND,
             Manifest::CronWorkflow(_) => CRON_WORKFLOW_KIND,
@@ -55,20 +91,43 @@ impl Manifest {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// `argoproj.io/v1alpha1`, the only apiVersion of both kinds: it cannot hold another value,
+/// and reading another one is an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ArgoApiVersion;
+
+impl Serialize for ArgoApiVersion {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(API_VERSION)
+    }
+}
+
+impl<'de> Deserialize<'de> for ArgoApiVersion {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let version = String::deserialize(deserializer)?;
+        if version != API_VERSION {
+            return Err(D::Error::custom(format!(
+                "apiVersion {version:?} is not {API_VERSION:?}"
+            )));
+        }
+        Ok(ArgoApiVersion)
+    }
+}
+
+/// A Workflow without its `kind`, which `Manifest` carries.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Workflow {
-    pub api_version: String,
-    pub kind: String,
+    pub api_version: ArgoApiVersion,
     pub metadata: ObjectMeta,
     pub spec: WorkflowSpec,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A CronWorkflow without its `kind`, which `Manifest` carries.
+#[derive(Debug, Clone, PartialEq, Default, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CronWorkflow {
-    pub api_version: String,
-    pub kind: String,
+    pub api_version: ArgoApiVersion,
     pub metadata: ObjectMeta,
     pub spec: CronWorkflowSpec,
 }
@@ -84,7 +143,7 @@ pub struct CronWorkflowSpec {
     pub schedule: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,
-    /// `Forbid`: a slow run must not pile up with the next one on the same volumes.
+    /// [`FORBID_CONCURRENT_RUNS`]: a slow run must not overlap the next one on the same volumes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub concurrency_policy: Option<String>,
     pub workflow_spec: WorkflowSpec,
@@ -147,4 +206,51 @@ pub struct DagTask {
     pub template: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, String> {
+        crate::yaml::from_str(text).map_err(|err| format!("{err:#}"))
+    }
+
+    #[test]
+    fn a_manifest_is_written_as_kubectl_writes_objects_and_reads_back() {
+        let manifest = Manifest::CronWorkflow(CronWorkflow {
+            spec: CronWorkflowSpec {
+                schedules: vec!["@daily".into()],
+                ..CronWorkflowSpec::default()
+            },
+            ..CronWorkflow::default()
+        });
+        let text = crate::yaml::to_string(&manifest).unwrap();
+        assert!(
+            text.starts_with(
+                "apiVersion: argoproj.io/v1alpha1\nkind: CronWorkflow\nmetadata: {}\nspec:\n"
+            ),
+            "{text}"
+        );
+        assert_eq!(parse(&text).unwrap(), manifest);
+    }
+
+    #[test]
+    fn another_api_version_or_kind_is_refused() {
+        let spec = "metadata: {}\nspec: {entrypoint: e, templates: []}\n";
+        assert!(parse(&format!(
+            "apiVersion: {API_VERSION}\nkind: Workflow\n{spec}"
+        ))
+        .is_ok());
+        let err = parse(&format!(
+            "apiVersion: argoproj.io/v1\nkind: Workflow\n{spec}"
+        ))
+        .unwrap_err();
+        assert!(err.contains("apiVersion \"argoproj.io/v1\""), "{err}");
+        let err = parse(&format!(
+            "apiVersion: {API_VERSION}\nkind: WorkflowTemplate\n{spec}"
+        ))
+        .unwrap_err();
+        assert!(err.contains("WorkflowTemplate"), "{err}");
+    }
 }

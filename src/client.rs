@@ -12,10 +12,15 @@ use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
-use kube::config::{KubeConfigOptions, Kubeconfig};
+use kube::config::{
+    AuthInfo, Cluster, Context as KubeContext, KubeConfigOptions, Kubeconfig, NamedAuthInfo,
+    NamedCluster, NamedContext,
+};
 use kube::core::Status;
 use kube::{Api, Client, Config};
 use tokio::time::Instant;
+
+use crate::render::pin::{ClaimAccess, ClaimAccessByName};
 
 /// Where Kubernetes mounts a pod's service-account token, CA and namespace.
 pub const SERVICE_ACCOUNT_DIR: &str = "/var/run/secrets/kubernetes.io/serviceaccount";
@@ -179,20 +184,7 @@ async fn from_service_account(options: &ClientOptions) -> Result<(Config, String
         .ok()
         .map(|n| n.trim().to_string())
         .filter(|n| !n.is_empty());
-    let kubeconfig: Kubeconfig = serde_json::from_value(serde_json::json!({
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "in-cluster", "cluster": {
-            "server": server,
-            "certificate-authority": dir.join("ca.crt"),
-        }}],
-        "users": [{"name": "service-account", "user": {"tokenFile": token}}],
-        "contexts": [{"name": "in-cluster", "context": {
-            "cluster": "in-cluster", "user": "service-account", "namespace": namespace,
-        }}],
-        "current-context": "in-cluster",
-    }))
-    .context("cannot describe the in-cluster credentials")?;
+    let kubeconfig = in_cluster_kubeconfig(server, &dir, namespace);
     let config = Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
         .await
         .with_context(|| {
@@ -202,6 +194,44 @@ async fn from_service_account(options: &ClientOptions) -> Result<(Config, String
             )
         })?;
     Ok((config, format!("service account in {}", dir.display())))
+}
+
+/// A kubeconfig for the mounted service account, so that kube reads (and refreshes) the token
+/// file the same way as a kubeconfig's `tokenFile`.
+fn in_cluster_kubeconfig(server: String, dir: &Path, namespace: Option<String>) -> Kubeconfig {
+    const CLUSTER: &str = "in-cluster";
+    const USER: &str = "service-account";
+    Kubeconfig {
+        clusters: vec![NamedCluster {
+            name: CLUSTER.to_string(),
+            cluster: Some(Cluster {
+                server: Some(server),
+                certificate_authority: Some(dir.join("ca.crt").to_string_lossy().into_owned()),
+                ..Cluster::default()
+            }),
+            ..NamedCluster::default()
+        }],
+        auth_infos: vec![NamedAuthInfo {
+            name: USER.to_string(),
+            auth_info: Some(AuthInfo {
+                token_file: Some(dir.join("token").to_string_lossy().into_owned()),
+                ..AuthInfo::default()
+            }),
+            ..NamedAuthInfo::default()
+        }],
+        contexts: vec![NamedContext {
+            name: CLUSTER.to_string(),
+            context: Some(KubeContext {
+                cluster: CLUSTER.to_string(),
+                user: Some(USER.to_string()),
+                namespace,
+                ..KubeContext::default()
+            }),
+            ..NamedContext::default()
+        }],
+        current_context: Some(CLUSTER.to_string()),
+        ..Kubeconfig::default()
+    }
 }
 
 /// Why one attempt of a request failed.
@@ -434,25 +464,15 @@ pub async fn get_pod(connection: &Connection, name: &str) -> Result<Pod> {
     })
 }
 
-/// What the API says about a volume claim's access modes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClaimAccess {
-    /// `status.accessModes` of a bound claim, else the requested `spec.accessModes`.
-    Modes(Vec<String>),
-    /// The account may not read claims (the README's Role grants it as optional).
-    Forbidden(String),
-    NotFound,
-}
-
 /// Reads the access modes of each claim (one GET per claim). A claim that cannot be read is
 /// reported as such; only a failure to reach the server at all is an error.
 pub async fn read_claim_access(
     connection: &Connection,
     claims: &[String],
-) -> Result<Vec<(String, ClaimAccess)>> {
+) -> Result<ClaimAccessByName> {
     let api: Api<PersistentVolumeClaim> =
         Api::namespaced(connection.client.clone(), &connection.namespace);
-    let mut found = Vec::with_capacity(claims.len());
+    let mut found = ClaimAccessByName::new();
     for claim in claims {
         let access = match with_retries(|| api.get(claim)).await {
             Ok(pvc) => {
@@ -475,7 +495,7 @@ pub async fn read_claim_access(
                 return Err(anyhow!(message));
             }
         };
-        found.push((claim.clone(), access));
+        found.insert(claim.clone(), access);
     }
     Ok(found)
 }

@@ -54,26 +54,39 @@ pub struct ConfigSpec {
     pub volume_mounts: Vec<VolumeMount>,
 }
 
+/// Where the config file is, and whether it was named explicitly.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigPath {
+    pub path: PathBuf,
+    /// Named by `$JUPYTERFLOW_CONFIG_FILE`: then it must exist; the default one is optional.
+    pub from_env: bool,
+}
+
 /// Where the config file is: `$JUPYTERFLOW_CONFIG_FILE`, else `$HOME/.jupyterflow.yaml`.
-pub fn config_path() -> Option<PathBuf> {
+pub fn config_path() -> Option<ConfigPath> {
     if let Some(path) = std::env::var_os(CONFIG_ENV).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+        return Some(ConfigPath {
+            path: PathBuf::from(path),
+            from_env: true,
+        });
     }
     std::env::var_os("HOME")
         .filter(|h| !h.is_empty())
-        .map(|home| Path::new(&home).join(".jupyterflow.yaml"))
+        .map(|home| ConfigPath {
+            path: Path::new(&home).join(".jupyterflow.yaml"),
+            from_env: false,
+        })
 }
 
-/// Reads the config file; a missing file is an empty config, a broken one an error.
-pub fn load(path: Option<&Path>) -> Result<ConfigSpec> {
-    let Some(path) = path else {
+/// Reads the config file; a missing default file is an empty config, a broken one an error.
+pub fn load(location: Option<&ConfigPath>) -> Result<ConfigSpec> {
+    let Some(ConfigPath { path, from_env }) = location else {
         return Ok(ConfigSpec::default());
     };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            // An explicitly named file that is missing is a mistake; the default one is optional.
-            if std::env::var_os(CONFIG_ENV).is_some_and(|p| !p.is_empty()) {
+            if *from_env {
                 bail!(
                     "config file {} (from ${CONFIG_ENV}) does not exist; create it with \
                      `kubectl jupyterflow config --init` or unset ${CONFIG_ENV}",
@@ -182,6 +195,8 @@ pub struct Settings {
     pub extra_volume_mounts: Vec<VolumeMount>,
     pub shell: bool,
     pub workdir: Option<String>,
+    /// `-n`: the workflow's namespace, over the pod's.
+    pub namespace: Option<String>,
     pub schedule: Option<String>,
     pub timezone: Option<String>,
     pub legacy_schedule: bool,
@@ -271,6 +286,7 @@ impl Settings {
             extra_volume_mounts: config.volume_mounts,
             shell: flags.shell,
             workdir: flags.workdir.clone(),
+            namespace: None,
             schedule: flags.schedule.clone(),
             timezone: flags.timezone.clone(),
             legacy_schedule: flags.legacy_schedule,
@@ -354,6 +370,20 @@ mod tests {
         );
         assert_eq!(spec.env.len(), 2);
         assert!(spec.env[1].value_from.is_some());
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error_only_when_named_explicitly() {
+        let missing = |from_env| ConfigPath {
+            path: PathBuf::from("/nonexistent/jupyterflow.yaml"),
+            from_env,
+        };
+        assert_eq!(load(Some(&missing(false))).unwrap(), ConfigSpec::default());
+        let err = load(Some(&missing(true))).unwrap_err().to_string();
+        assert!(
+            err.contains("(from $JUPYTERFLOW_CONFIG_FILE) does not exist"),
+            "{err}"
+        );
     }
 
     #[test]

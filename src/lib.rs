@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client;
 pub mod completion;
 pub mod config;
+pub mod input;
 pub mod manual;
 pub mod names;
 pub mod output;
@@ -20,14 +21,17 @@ pub mod submit;
 pub mod yaml;
 
 use std::ffi::OsString;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 
-use cli::{Cli, Command, ConfigArgs, OutputFormat, RenderArgs};
+use k8s_openapi::api::core::v1::Pod;
+
+use cli::{Cli, Command, ConfigArgs, OutputFormat, PipelineArgs, RenderArgs};
+use client::Connection;
+use config::Settings;
 use pipeline::{CommandMode, Pipeline};
 
 /// A mistake in how the command was called: exit code 2, like clap's own usage errors.
@@ -86,8 +90,9 @@ pub fn run(cli: Cli) -> Result<()> {
 }
 
 fn run_config(args: &ConfigArgs) -> Result<()> {
-    let path = config::config_path()
+    let location = config::config_path()
         .context("cannot locate the config file: $HOME is unset; set $JUPYTERFLOW_CONFIG_FILE")?;
+    let path = &location.path;
     if args.init {
         if path.exists() && !args.force {
             bail!(
@@ -99,12 +104,12 @@ fn run_config(args: &ConfigArgs) -> Result<()> {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create folder {}", parent.display()))?;
         }
-        std::fs::write(&path, config::STARTER_FILE)
+        std::fs::write(path, config::STARTER_FILE)
             .with_context(|| format!("cannot write config file {}", path.display()))?;
         output::write_stderr_lines([format!("wrote {}", path.display())]);
         return Ok(());
     }
-    let spec = config::load(Some(&path))?;
+    let spec = config::load(Some(&location))?;
     let state = if path.exists() {
         ""
     } else {
@@ -121,20 +126,30 @@ fn run_render(args: &RenderArgs) -> Result<()> {
             "-o name needs --submit: a rendered workflow has no name until the API server creates it",
         ));
     }
-    let reads_stdin = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    let reads_stdin = |p: &Option<PathBuf>| p.as_deref().is_some_and(input::is_stdin);
     if reads_stdin(&args.pipeline.file) && reads_stdin(&args.pod.pod_file) {
         return Err(usage(
             "-f - and --pod-file - cannot both read stdin; save one of them to a file",
         ));
     }
-
     if let Some(namespace) = &args.pod.namespace {
         checks::kube_names::check_namespace(namespace, "-n")?;
     }
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?
+        .block_on(render_workflow(args))
+}
 
-    let config_spec = config::load(config::config_path().as_deref())?;
-    let settings = config::Settings::merge(&args.overrides, config_spec)?;
-    let (pipeline, default_workdir) = read_pipeline(args, settings.shell)?;
+/// Inputs (settings, pipeline, pod, what the cluster says) -> render -> stdout or the API.
+async fn render_workflow(args: &RenderArgs) -> Result<()> {
+    let config_spec = config::load(config::config_path().as_ref())?;
+    let settings = Settings {
+        namespace: args.pod.namespace.clone(),
+        ..Settings::merge(&args.overrides, config_spec)?
+    };
+    let (pipeline, workdir) = read_pipeline(&args.pipeline, &settings)?;
     if settings.schedule.is_none() && pipeline.schedule.is_none() {
         let timezone = settings.timezone.is_some();
         if let Some(message) =
@@ -143,91 +158,40 @@ fn run_render(args: &RenderArgs) -> Result<()> {
             return Err(usage(message));
         }
     }
-    let workdir = match &settings.workdir {
-        Some(dir) => normalize_workdir(dir)?,
-        None => default_workdir,
+    let (pod, connection) = read_pod(args).await?;
+    let container = source::select_container(&pod, args.pod.container.as_deref())?;
+    let cluster = match &connection {
+        Some(connection) => {
+            let claims = render::pin::claims_to_check(&pod, container, &settings);
+            Some(render::ClusterFacts {
+                namespace: connection.namespace.clone(),
+                claims: client::read_claim_access(connection, &claims).await?,
+            })
+        }
+        None => None,
     };
 
-    let runtime = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("cannot start the async runtime")
-    };
-    // The cluster is contacted only on the paths that need it: a pod read from the API, or
-    // --submit (a pod file alone renders offline).
-    let mut cluster = None;
-    let pod = match &args.pod.pod_file {
-        Some(path) => source::read_pod_file(path)?,
-        None => {
-            let rt = runtime()?;
-            let (pod, connection) = rt.block_on(source::fetch_notebook_pod(&args.pod))?;
-            cluster = Some((rt, connection));
-            pod
-        }
-    };
-    if args.submit && cluster.is_none() {
-        let rt = runtime()?;
-        let connection = rt.block_on(client::connect(&client::ClientOptions {
-            kubeconfig: args.pod.kubeconfig.clone(),
-            context: args.pod.context.clone(),
-            namespace: args
-                .pod
-                .namespace
-                .clone()
-                .or_else(|| pod.metadata.namespace.clone()),
-        }))?;
-        cluster = Some((rt, connection));
-    }
-    let container = source::select_container(&pod, args.pod.container.as_deref())?;
-    let mut rendered = render::render(&render::RenderInput {
+    let rendered = render::render(&render::RenderInput {
         pod: &pod,
         container,
         pipeline: &pipeline,
         settings: &settings,
         workdir: &workdir,
+        cluster: cluster.as_ref(),
     })?;
-    if let Some(namespace) = &args.pod.namespace {
-        // -n wins over the pod's namespace (they are the same when the pod came from the API).
-        let metadata = rendered.manifest.metadata_mut();
-        if metadata.namespace.as_deref() != Some(namespace.as_str()) {
-            rendered.report.notes.push(render::Note {
-                action: render::Action::Override,
-                field: "metadata.namespace".to_string(),
-                detail: format!("{namespace} (-n; the pod's volumes must exist there too)"),
-            });
-            metadata.namespace = Some(namespace.clone());
-        }
-    }
-    if let Some((rt, connection)) = &cluster {
-        let claims = render::pin::persistent_volume_claims(rendered.manifest.workflow_spec());
-        let access = rt.block_on(client::read_claim_access(connection, &claims))?;
-        render::pin::pin_single_node_volumes(
-            &mut rendered.manifest,
-            &pod,
-            &access,
-            &mut rendered.report,
-        )?;
-    }
+
     if args.explain {
         output::write_stderr_lines(rendered.report.notes.iter().map(|n| n.to_string()));
     }
-    output::write_stderr_lines(
-        rendered
-            .report
-            .warnings
-            .iter()
-            .map(|w| format!("warning: {w}")),
-    );
-
-    match cluster {
-        Some((rt, connection)) if args.submit => {
+    let warnings = rendered.report.warnings.iter();
+    output::write_stderr_lines(warnings.map(|w| format!("warning: {w}")));
+    match connection {
+        Some(connection) if args.submit => {
             let options = submit::SubmitOptions {
                 dry_run: args.dry_run == cli::DryRun::Server,
                 output: args.output,
             };
-            let (text, notices) =
-                rt.block_on(submit::submit(&connection, rendered.manifest, &options))?;
+            let (text, notices) = submit::submit(&connection, rendered.manifest, &options).await?;
             output::write_stderr_lines(notices);
             output::write_stdout(&text)
         }
@@ -238,46 +202,67 @@ fn run_render(args: &RenderArgs) -> Result<()> {
     }
 }
 
-/// The pipeline and the default working directory: the current one for `-c`, the file's
-/// folder for `-f` (as JupyterFlow does).
-fn read_pipeline(args: &RenderArgs, force_shell: bool) -> Result<(Pipeline, String)> {
-    let current_dir = || -> Result<String> {
-        let dir = std::env::current_dir().context("cannot read the current directory")?;
-        Ok(dir.to_string_lossy().into_owned())
+/// The notebook pod, and a connection when the cluster is needed: for a pod read from the API,
+/// or for --submit (a pod file alone renders offline).
+async fn read_pod(args: &RenderArgs) -> Result<(Pod, Option<Connection>)> {
+    let Some(path) = &args.pod.pod_file else {
+        let (pod, connection) = source::fetch_notebook_pod(&args.pod).await?;
+        return Ok((pod, Some(connection)));
     };
-    if let Some(expr) = &args.pipeline.command {
-        let mode = if force_shell {
-            CommandMode::Shell
-        } else {
-            CommandMode::Exec
-        };
-        return Ok((pipeline::expression::parse(expr, mode)?, current_dir()?));
+    let pod = source::read_pod_file(path)?;
+    if !args.submit {
+        return Ok((pod, None));
     }
-    let Some(path) = &args.pipeline.file else {
-        return Err(usage(
-            "give the steps with -c EXPR or a workflow file with -f FILE",
-        ));
+    // A saved pod is submitted into its own namespace, unless -n names another.
+    let connection = client::connect(&client::ClientOptions {
+        kubeconfig: args.pod.kubeconfig.clone(),
+        context: args.pod.context.clone(),
+        namespace: args
+            .pod
+            .namespace
+            .clone()
+            .or_else(|| pod.metadata.namespace.clone()),
+    })
+    .await?;
+    Ok((pod, Some(connection)))
+}
+
+/// The pipeline and the steps' working directory: --workdir, else the current one for `-c`,
+/// the file's folder for `-f` (as JupyterFlow does).
+fn read_pipeline(args: &PipelineArgs, settings: &Settings) -> Result<(Pipeline, String)> {
+    let pipeline = match (&args.command, &args.file) {
+        (Some(expr), _) => {
+            let mode = if settings.shell {
+                CommandMode::Shell
+            } else {
+                CommandMode::Exec
+            };
+            pipeline::expression::parse(expr, mode)?
+        }
+        (None, Some(path)) => {
+            let file = input::read_path_or_stdin(path, "workflow file")?;
+            pipeline::file::parse(&file.text, &file.shown, settings.shell)?
+        }
+        (None, None) => {
+            return Err(usage(
+                "give the steps with -c EXPR or a workflow file with -f FILE",
+            ))
+        }
     };
-    if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read the workflow file from stdin")?;
-        return Ok((
-            pipeline::file::parse(&text, "<stdin>", force_shell)?,
-            current_dir()?,
-        ));
-    }
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read workflow file {}", path.display()))?;
-    let pipeline = pipeline::file::parse(&text, &path.display().to_string(), force_shell)?;
-    let absolute = std::path::absolute(path)
-        .with_context(|| format!("cannot resolve the path of {}", path.display()))?;
-    let folder = absolute
-        .parent()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "/".into());
-    Ok((pipeline, normalize_workdir(&folder)?))
+    let workdir = match (&settings.workdir, &args.file) {
+        (Some(dir), _) => normalize_workdir(dir)?,
+        (None, Some(path)) if !input::is_stdin(path) => {
+            let absolute = std::path::absolute(path)
+                .with_context(|| format!("cannot resolve the path of {}", path.display()))?;
+            let folder = absolute.parent().unwrap_or(Path::new("/"));
+            normalize_workdir(&folder.to_string_lossy())?
+        }
+        (None, _) => {
+            let dir = std::env::current_dir().context("cannot read the current directory")?;
+            dir.to_string_lossy().into_owned()
+        }
+    };
+    Ok((pipeline, workdir))
 }
 
 /// `--workdir` as an absolute path without `.`/`..`/trailing slashes, resolved lexically:

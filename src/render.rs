@@ -15,8 +15,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::argo::{
-    CronWorkflow, CronWorkflowSpec, DagTask, DagTemplate, Manifest, PodMetadata, Template,
-    Workflow, WorkflowSpec, API_VERSION, CRON_WORKFLOW_KIND, WORKFLOW_KIND,
+    ArgoApiVersion, CronWorkflow, CronWorkflowSpec, DagTask, DagTemplate, Manifest, PodMetadata,
+    Template, Workflow, WorkflowSpec, FORBID_CONCURRENT_RUNS,
 };
 use crate::checks;
 use crate::config::Settings;
@@ -94,6 +94,19 @@ pub struct RenderInput<'a> {
     pub settings: &'a Settings,
     /// Absolute working directory of the steps.
     pub workdir: &'a str,
+    /// What the API server said, when it was contacted (a pod read from the API, or
+    /// `--submit`); `None` renders offline, from a pod file alone.
+    pub cluster: Option<&'a ClusterFacts>,
+}
+
+/// What only the cluster knows, read before rendering.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ClusterFacts {
+    /// The namespace the connection works in: `-n`, else the kubeconfig context's, else the
+    /// notebook's own.
+    pub namespace: String,
+    /// Access modes of the claims the steps mount (see [`pin::claims_to_check`]).
+    pub claims: pin::ClaimAccessByName,
 }
 
 pub struct Rendered {
@@ -109,6 +122,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         pipeline,
         settings,
         workdir,
+        cluster,
     } = *input;
     let pod_spec = pod.spec.clone().unwrap_or_default();
     let pod_name = pod.metadata.name.clone().unwrap_or_default();
@@ -122,7 +136,8 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let image_pull_policy = copy_image_pull_policy(container, settings, &mut report);
     let env = merge_env(copy_env(container, &mut report), settings, &mut report);
     let (volumes, mounts) = copy_volumes_mounted_by(pod, container, &mut report);
-    let (volumes, mounts) = add_extra_volumes(volumes, mounts, settings, &mut report)?;
+    let volumes = add_extra_volumes(volumes, settings, &mut report);
+    let mounts = add_extra_volume_mounts(&volumes, mounts, settings, &mut report)?;
     check_workdir_is_mounted(workdir, &mounts)?;
     report.note(Action::Add, "workingDir", workdir.to_string());
     let resources = step_resources(container, settings, &mut report);
@@ -210,15 +225,14 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     );
     let metadata = ObjectMeta {
         generate_name: Some(generate_name),
-        namespace: pod.metadata.namespace.clone(),
+        namespace: choose_namespace(pod, settings, cluster, &mut report),
         labels: Some(workflow_labels(&pod_name)),
         ..ObjectMeta::default()
     };
 
-    let manifest = match schedule {
+    let mut manifest = match schedule {
         None => Manifest::Workflow(Workflow {
-            api_version: API_VERSION.to_string(),
-            kind: WORKFLOW_KIND.to_string(),
+            api_version: ArgoApiVersion,
             metadata,
             spec,
         }),
@@ -231,21 +245,60 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
             } else {
                 (vec![schedule], None)
             };
+            report.note(
+                Action::Add,
+                "concurrencyPolicy",
+                format!("{FORBID_CONCURRENT_RUNS} (a run is skipped while the previous one still runs on the same volumes)"),
+            );
             Manifest::CronWorkflow(CronWorkflow {
-                api_version: API_VERSION.to_string(),
-                kind: CRON_WORKFLOW_KIND.to_string(),
+                api_version: ArgoApiVersion,
                 metadata,
                 spec: CronWorkflowSpec {
                     schedules,
                     schedule: legacy,
                     timezone: settings.timezone.clone(),
-                    concurrency_policy: None,
+                    concurrency_policy: Some(FORBID_CONCURRENT_RUNS.to_string()),
                     workflow_spec: spec,
                 },
             })
         }
     };
+    if let Some(cluster) = cluster {
+        pin::pin_single_node_volumes(&mut manifest, pod, &cluster.claims, &mut report)?;
+    }
     Ok(Rendered { manifest, report })
+}
+
+/// The workflow's namespace: `-n`, else the pod's, else the connection's (a pod file that names
+/// none, with `--submit`). Offline and without either, the manifest names none, as kubectl's own
+/// output would, and `kubectl create` puts it in the current namespace.
+fn choose_namespace(
+    pod: &Pod,
+    settings: &Settings,
+    cluster: Option<&ClusterFacts>,
+    report: &mut Report,
+) -> Option<String> {
+    let pod_namespace = pod.metadata.namespace.as_deref();
+    if let Some(namespace) = &settings.namespace {
+        if pod_namespace != Some(namespace.as_str()) {
+            report.note(
+                Action::Override,
+                "metadata.namespace",
+                format!("{namespace} (-n; the pod's volumes must exist there too)"),
+            );
+        }
+        return Some(namespace.clone());
+    }
+    if let Some(namespace) = pod_namespace {
+        return Some(namespace.to_string());
+    }
+    let namespace = &cluster?.namespace;
+    report.note(
+        Action::Add,
+        "metadata.namespace",
+        format!("{namespace} (the connection's; the pod file names none)"),
+    );
+    Some(namespace.clone())
 }
 
 /// `job-1 >> job-2` becomes task `job-2` with `dependencies: [job-1]`.
@@ -592,13 +645,12 @@ fn describe_volume(volume: &Volume) -> String {
     }
 }
 
-/// The config file's `volumes` and `volumeMounts`, added after the pod's.
+/// The config file's `volumes`, added after the pod's (one with the same name replaces it).
 fn add_extra_volumes(
     mut volumes: Vec<Volume>,
-    mut mounts: Vec<VolumeMount>,
     settings: &Settings,
     report: &mut Report,
-) -> Result<(Vec<Volume>, Vec<VolumeMount>)> {
+) -> Vec<Volume> {
     for volume in &settings.extra_volumes {
         report.note(
             Action::Add,
@@ -610,6 +662,16 @@ fn add_extra_volumes(
             None => volumes.push(volume.clone()),
         }
     }
+    volumes
+}
+
+/// The config file's `volumeMounts`, each of a volume the steps have.
+fn add_extra_volume_mounts(
+    volumes: &[Volume],
+    mut mounts: Vec<VolumeMount>,
+    settings: &Settings,
+    report: &mut Report,
+) -> Result<Vec<VolumeMount>> {
     for mount in &settings.extra_volume_mounts {
         ensure!(
             volumes.iter().any(|v| v.name == mount.name),
@@ -625,7 +687,7 @@ fn add_extra_volumes(
         mounts.retain(|m| m.mount_path != mount.mount_path);
         mounts.push(mount.clone());
     }
-    Ok((volumes, mounts))
+    Ok(mounts)
 }
 
 /// The steps only see the copied mounts: a working directory elsewhere holds none of the files.

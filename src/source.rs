@@ -1,7 +1,6 @@
-//! Where the notebook Pod comes from: a file (`--pod-file`, `-` for stdin) or the API.
-//! This is the only module that reads from the Kubernetes API.
+//! Where the notebook Pod comes from: a file (`--pod-file`, `-` for stdin) or the API (through
+//! `client`, which owns the connection and every request).
 
-use std::io::Read;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
@@ -10,7 +9,7 @@ use serde::Deserialize;
 
 use crate::cli::PodArgs;
 use crate::client::{self, ClientOptions, Connection};
-use crate::yaml;
+use crate::{input, yaml};
 
 /// The container a notebook runs in, under KubeSpawner's name.
 pub const NOTEBOOK_CONTAINER: &str = "notebook";
@@ -29,21 +28,8 @@ struct TypeMeta {
 
 /// Reads a Pod from `path` (`-` is stdin), as `kubectl get pod NAME -o yaml|json` prints it.
 pub fn read_pod_file(path: &Path) -> Result<Pod> {
-    let shown = if path == Path::new("-") {
-        "<stdin>".to_string()
-    } else {
-        path.display().to_string()
-    };
-    let text = if path == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .context("cannot read the pod from stdin")?;
-        text
-    } else {
-        std::fs::read_to_string(path).with_context(|| format!("cannot read pod file {shown}"))?
-    };
-    parse_pod(&text).with_context(|| format!("invalid pod file {shown}"))
+    let file = input::read_path_or_stdin(path, "pod file")?;
+    parse_pod(&file.text).with_context(|| format!("invalid pod file {}", file.shown))
 }
 
 /// Parses a Pod (YAML or JSON), or a `List` holding exactly one Pod.

@@ -8,7 +8,7 @@
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 
-use anyhow::{anyhow, Context, Result};
+use anyhow::{anyhow, ensure, Context, Result};
 use kube::core::Status;
 use serde_json::Value;
 
@@ -121,6 +121,15 @@ pub async fn submit(
     mut manifest: Manifest,
     options: &SubmitOptions,
 ) -> Result<(String, Vec<String>)> {
+    // `render` decided the namespace; the connection must be working in that one.
+    let namespace = manifest.metadata().namespace.as_deref();
+    ensure!(
+        namespace == Some(connection.namespace.as_str()),
+        "cannot create the {} in namespace {:?}: it was rendered for namespace {:?}",
+        manifest.kind(),
+        connection.namespace,
+        namespace.unwrap_or("<none>")
+    );
     let plural = resource_plural(&manifest);
     let submission = submission_id();
     let metadata = manifest.metadata_mut();
@@ -128,7 +137,6 @@ pub async fn submit(
         .generate_name
         .take()
         .unwrap_or_else(|| "jupyterflow-".to_string());
-    metadata.namespace = Some(connection.namespace.clone());
     metadata
         .annotations
         .get_or_insert_with(Default::default)

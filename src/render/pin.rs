@@ -3,21 +3,46 @@
 //! at all. Applied on the API path only (`--submit`, or a pod read from the API), where the
 //! claims' access modes can be read; a pod file alone says nothing about them.
 
-use anyhow::{bail, Result};
-use k8s_openapi::api::core::v1::{Affinity, NodeSelectorRequirement, NodeSelectorTerm, Pod};
+use std::collections::BTreeMap;
 
-use super::{Action, Report};
-use crate::argo::{Manifest, WorkflowSpec};
-use crate::client::ClaimAccess;
+use anyhow::{bail, Result};
+use k8s_openapi::api::core::v1::{
+    Affinity, Container, NodeSelectorRequirement, NodeSelectorTerm, Pod, Volume,
+};
+
+use super::{add_extra_volumes, copy_volumes_mounted_by, Action, Report};
+use crate::argo::Manifest;
+use crate::config::Settings;
 
 const READ_WRITE_ONCE: &str = "ReadWriteOnce";
 const READ_WRITE_ONCE_POD: &str = "ReadWriteOncePod";
 const READ_WRITE_MANY: &str = "ReadWriteMany";
 
-/// The claims the steps mount, in volume order, each once.
-pub fn persistent_volume_claims(spec: &WorkflowSpec) -> Vec<String> {
+/// What the API says about a volume claim's access modes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClaimAccess {
+    /// `status.accessModes` of a bound claim, else the requested `spec.accessModes`.
+    Modes(Vec<String>),
+    /// The account may not read claims (the README's Role grants it as optional); who it is.
+    Forbidden(String),
+    NotFound,
+}
+
+/// The access of each claim, by claim name.
+pub type ClaimAccessByName = BTreeMap<String, ClaimAccess>;
+
+/// The claims the rendered steps will mount, by the same volume rules as `render`: the ones to
+/// read the access modes of before rendering.
+pub fn claims_to_check(pod: &Pod, container: &Container, settings: &Settings) -> Vec<String> {
+    let mut unused = Report::default();
+    let (volumes, _) = copy_volumes_mounted_by(pod, container, &mut unused);
+    persistent_volume_claims(&add_extra_volumes(volumes, settings, &mut unused))
+}
+
+/// The claims among `volumes`, in volume order, each once.
+fn persistent_volume_claims(volumes: &[Volume]) -> Vec<String> {
     let mut claims: Vec<String> = Vec::new();
-    for volume in &spec.volumes {
+    for volume in volumes {
         if let Some(pvc) = &volume.persistent_volume_claim {
             if !claims.contains(&pvc.claim_name) {
                 claims.push(pvc.claim_name.clone());
@@ -27,16 +52,20 @@ pub fn persistent_volume_claims(spec: &WorkflowSpec) -> Vec<String> {
     claims
 }
 
-/// Pins a Workflow's steps to the notebook's node when a claim is `ReadWriteOnce`, refuses a
-/// `ReadWriteOncePod` claim, and warns when the modes could not be read.
-pub fn pin_single_node_volumes(
+/// Pins a Workflow's steps to the notebook's node when a claim they mount is `ReadWriteOnce`,
+/// refuses a `ReadWriteOncePod` claim, and warns when the modes could not be read. A claim
+/// missing from `access` was not read, and is left alone.
+pub(super) fn pin_single_node_volumes(
     manifest: &mut Manifest,
     pod: &Pod,
-    claims: &[(String, ClaimAccess)],
+    access: &ClaimAccessByName,
     report: &mut Report,
 ) -> Result<()> {
     let mut single_node = Vec::new();
-    for (claim, access) in claims {
+    for claim in persistent_volume_claims(&manifest.workflow_spec().volumes) {
+        let Some(access) = access.get(&claim) else {
+            continue;
+        };
         match access {
             ClaimAccess::Modes(modes) => {
                 let has = |mode: &str| modes.iter().any(|m| m == mode);
@@ -52,7 +81,7 @@ pub fn pin_single_node_volumes(
                     );
                 }
                 if has(READ_WRITE_ONCE) {
-                    single_node.push(claim.as_str());
+                    single_node.push(claim);
                 }
             }
             ClaimAccess::Forbidden(who) => report.warnings.push(format!(
@@ -143,9 +172,9 @@ fn require_node(affinity: Option<Affinity>, node: &str) -> Affinity {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::argo::{CronWorkflow, CronWorkflowSpec, Workflow};
+    use crate::argo::{CronWorkflow, CronWorkflowSpec, Workflow, WorkflowSpec};
     use crate::source::parse_pod;
-    use k8s_openapi::api::core::v1::{PersistentVolumeClaimVolumeSource, Volume};
+    use k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource;
 
     const POD: &str = "kind: Pod\nmetadata: {name: jupyter-alice}\nspec:\n  nodeName: node-a\n  containers: [{name: notebook}]\n  affinity:\n    nodeAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 100\n        preference: {matchExpressions: [{key: hub.jupyter.org/node-purpose, operator: In, values: [user]}]}\n";
 
@@ -162,9 +191,6 @@ mod tests {
 
     fn workflow(affinity: Option<Affinity>) -> Manifest {
         Manifest::Workflow(Workflow {
-            api_version: crate::argo::API_VERSION.to_string(),
-            kind: crate::argo::WORKFLOW_KIND.to_string(),
-            metadata: Default::default(),
             spec: WorkflowSpec {
                 affinity,
                 volumes: vec![
@@ -174,6 +200,7 @@ mod tests {
                 ],
                 ..WorkflowSpec::default()
             },
+            ..Workflow::default()
         })
     }
 
@@ -183,7 +210,7 @@ mod tests {
 
     fn pin(manifest: &mut Manifest, claims: &[(&str, ClaimAccess)]) -> Result<Report> {
         let pod = parse_pod(POD).unwrap();
-        let claims: Vec<_> = claims
+        let claims = claims
             .iter()
             .map(|(c, a)| (c.to_string(), a.clone()))
             .collect();
@@ -209,9 +236,34 @@ mod tests {
     #[test]
     fn claims_are_listed_once_in_volume_order() {
         assert_eq!(
-            persistent_volume_claims(workflow(None).workflow_spec()),
+            persistent_volume_claims(&workflow(None).workflow_spec().volumes),
             ["claim-alice", "team"]
         );
+    }
+
+    #[test]
+    fn the_claims_to_check_are_those_the_steps_mount() {
+        let pod = parse_pod(
+            "kind: Pod\nspec:\n  containers: [{name: notebook, volumeMounts: [{name: home, mountPath: /home/jovyan}]}]\n  volumes:\n  - {name: home, persistentVolumeClaim: {claimName: claim-alice}}\n  - {name: sidecar-only, persistentVolumeClaim: {claimName: logs}}\n",
+        )
+        .unwrap();
+        let settings = Settings {
+            extra_volumes: vec![pvc("shared", "team")],
+            ..Settings::default()
+        };
+        let container = &pod.spec.as_ref().unwrap().containers[0];
+        assert_eq!(
+            claims_to_check(&pod, container, &settings),
+            ["claim-alice", "team"]
+        );
+    }
+
+    #[test]
+    fn a_claim_that_was_not_read_is_left_alone() {
+        let mut manifest = workflow(None);
+        let report = pin(&mut manifest, &[("team", modes(&["ReadWriteMany"]))]).unwrap();
+        assert!(manifest.workflow_spec().affinity.is_none());
+        assert!(report.warnings.is_empty());
     }
 
     #[test]
@@ -360,7 +412,6 @@ mod tests {
         };
         let mut manifest = Manifest::CronWorkflow(CronWorkflow {
             api_version: workflow.api_version,
-            kind: crate::argo::CRON_WORKFLOW_KIND.to_string(),
             metadata: workflow.metadata,
             spec: CronWorkflowSpec {
                 workflow_spec: workflow.spec,
@@ -381,7 +432,7 @@ mod tests {
         let mut manifest = workflow(None);
         let pod = parse_pod("kind: Pod\nspec: {containers: [{name: notebook}]}\n").unwrap();
         let mut report = Report::default();
-        let claims = [("claim-alice".to_string(), modes(&["ReadWriteOnce"]))];
+        let claims = [("claim-alice".to_string(), modes(&["ReadWriteOnce"]))].into();
         pin_single_node_volumes(&mut manifest, &pod, &claims, &mut report).unwrap();
         assert!(manifest.workflow_spec().affinity.is_none());
         assert!(

@@ -1,6 +1,7 @@
 //! One test per copy/drop rule, on small inline pods.
 
 use super::*;
+use crate::argo::CRON_WORKFLOW_KIND;
 use crate::config::{Settings, Sourced};
 use crate::pipeline::{self, CommandMode};
 use crate::source::{parse_pod, select_container};
@@ -95,6 +96,7 @@ struct Case {
     pipeline: Pipeline,
     settings: Settings,
     workdir: String,
+    cluster: Option<ClusterFacts>,
 }
 
 fn case() -> Case {
@@ -104,6 +106,7 @@ fn case() -> Case {
             .unwrap(),
         settings: Settings::default(),
         workdir: "/home/jovyan/project".to_string(),
+        cluster: None,
     }
 }
 
@@ -116,6 +119,7 @@ impl Case {
             pipeline: &self.pipeline,
             settings: &self.settings,
             workdir: &self.workdir,
+            cluster: self.cluster.as_ref(),
         })
     }
 
@@ -621,6 +625,82 @@ fn namespace_is_the_pods_because_its_volumes_live_there() {
 }
 
 #[test]
+fn namespace_flag_wins_over_the_pods_and_says_so() {
+    let mut case = case();
+    case.settings.namespace = Some("team-a".into());
+    case.cluster = Some(ClusterFacts {
+        namespace: "team-a".into(),
+        ..ClusterFacts::default()
+    });
+    let rendered = case.render();
+    assert_eq!(
+        rendered.manifest.metadata().namespace.as_deref(),
+        Some("team-a")
+    );
+    let note = rendered
+        .report
+        .notes
+        .iter()
+        .find(|n| n.field == "metadata.namespace")
+        .unwrap();
+    assert_eq!(note.action, Action::Override);
+    assert!(note.detail.starts_with("team-a (-n;"), "{note}");
+    case.settings.namespace = Some("jhub".into());
+    assert!(!case
+        .render()
+        .report
+        .notes
+        .iter()
+        .any(|n| n.field == "metadata.namespace"));
+}
+
+#[test]
+fn a_pod_without_namespace_takes_the_connections_or_none_offline() {
+    let mut case = case();
+    case.pod.metadata.namespace = None;
+    assert_eq!(case.render().manifest.metadata().namespace, None);
+    case.cluster = Some(ClusterFacts {
+        namespace: "from-context".into(),
+        ..ClusterFacts::default()
+    });
+    assert_eq!(
+        case.render().manifest.metadata().namespace.as_deref(),
+        Some("from-context")
+    );
+}
+
+#[test]
+fn claims_read_from_the_cluster_pin_the_steps_and_a_pod_file_alone_does_not() {
+    let mut case = case();
+    let pinned = |rendered: &Rendered| {
+        spec(rendered)
+            .affinity
+            .as_ref()
+            .and_then(|a| a.node_affinity.as_ref())
+            .is_some_and(|n| {
+                n.required_during_scheduling_ignored_during_execution
+                    .is_some()
+            })
+    };
+    assert!(!pinned(&case.render()));
+    case.cluster = Some(ClusterFacts {
+        namespace: "jhub".into(),
+        claims: [(
+            "home-nfs".to_string(),
+            pin::ClaimAccess::Modes(vec!["ReadWriteOnce".into()]),
+        )]
+        .into(),
+    });
+    let rendered = case.render();
+    assert!(pinned(&rendered));
+    assert!(rendered
+        .report
+        .warnings
+        .iter()
+        .any(|w| w.contains("pinned to the notebook's node node-a")));
+}
+
+#[test]
 fn workdir_under_a_copied_mount_is_the_steps_working_dir() {
     let rendered = case().render();
     assert_eq!(
@@ -743,6 +823,7 @@ fn schedule_makes_a_cron_workflow_with_schedules() {
     };
     assert_eq!(cron.spec.schedules, ["0 3 * * *"]);
     assert_eq!(cron.spec.schedule, None);
+    assert_eq!(cron.spec.concurrency_policy.as_deref(), Some("Forbid"));
     assert!(cron.metadata.generate_name.as_ref().unwrap().len() + 5 <= 52);
     case.settings.legacy_schedule = true;
     let Manifest::CronWorkflow(cron) = case.render().manifest else {
