@@ -429,9 +429,10 @@ fn krew_installs_runs_and_uninstalls_the_release_archive() {
     assert_eq!(version, format!("kubectl-jupyterflow {VERSION}\n"));
     let mut render = kubectl_krew(&["jupyterflow"]);
     assert_eq!(stdout(&run(render.args(RENDER_ARGS))), expected_render());
+    // Installed from a manifest file rather than an index: krew lists it as detached.
     let listed = stdout(&run(&mut kubectl_krew(&["krew", "list"])));
     assert!(
-        listed.lines().any(|l| l.trim() == "jupyterflow"),
+        listed.lines().any(|l| l.trim() == "detached/jupyterflow"),
         "{listed}"
     );
 
