@@ -18,6 +18,7 @@ pub mod pipeline;
 pub mod render;
 pub mod source;
 pub mod submit;
+pub mod wait;
 pub mod yaml;
 
 use std::ffi::OsString;
