@@ -14,6 +14,9 @@
 #   scripts/control-plane.sh start             start one and leave it running; prints the
 #                                              path of an env file to source
 #   scripts/control-plane.sh stop [DIR]        stop the one `start` left running
+#   scripts/control-plane.sh restart-apiserver [DIR]
+#                                              stop kube-apiserver and start it again with
+#                                              the same flags (DIR: $JF_TEST_CONTROL_PLANE_DIR)
 #   scripts/control-plane.sh env               print the pinned versions and cache paths
 #
 # Environment read:
@@ -359,7 +362,7 @@ start_control_plane() {
             set +e
             parent=$$
             while kill -0 "$parent" 2>/dev/null; do sleep 1; done
-            pids="$APISERVER_PID $ETCD_PID"
+            pids="$(cat "$CP_DIR/pids")"
             [[ -f $CP_DIR/cmd.pid ]] && pids="$(cat "$CP_DIR/cmd.pid") $pids"
             # shellcheck disable=SC2086
             kill -TERM $pids
@@ -476,6 +479,8 @@ cleanup_run() {
         kill "$WATCHDOG_PID" 2>/dev/null || true
         wait "$WATCHDOG_PID" 2>/dev/null || true
     fi
+    # restart-apiserver may have replaced the pid.
+    [[ -f $CP_DIR/pids ]] && read -r ETCD_PID APISERVER_PID <"$CP_DIR/pids"
     stop_pid "$APISERVER_PID"
     stop_pid "$ETCD_PID"
     if [[ -n $CP_DIR && -d $CP_DIR ]]; then
@@ -554,6 +559,27 @@ cmd_stop() {
     log "stopped $dir"
 }
 
+# For tests that prove a client survives an API server restart: same flags, port and certs;
+# the new pid replaces the old one in DIR/pids, which teardown reads.
+cmd_restart_apiserver() {
+    local dir=${1:-${JF_TEST_CONTROL_PLANE_DIR:-}} etcd apiserver args=() i
+    [[ -n $dir && -f $dir/pids && -f $dir/env ]] || die "no running control plane found"
+    read -r etcd apiserver <"$dir/pids"
+    mapfile -d '' args <"/proc/$apiserver/cmdline" 2>/dev/null || die "kube-apiserver is not running"
+    stop_pid "$apiserver"
+    setsid nohup "${args[@]}" </dev/null >>"$dir/kube-apiserver.log" 2>&1 &
+    printf '%s %s\n' "$etcd" "$!" >"$dir/pids"
+    # shellcheck disable=SC1091
+    source "$dir/env"
+    local auth="Authorization: Bearer $JF_TEST_ADMIN_TOKEN"
+    for ((i = 0; i < READY_TIMEOUT * 4; i++)); do
+        [[ $(curl -s --max-time 5 --cacert "$JF_TEST_CA_FILE" -H "$auth" "$JF_TEST_SERVER/readyz" \
+            2>/dev/null) == ok ]] && return 0
+        sleep 0.25
+    done
+    die "kube-apiserver not ready after a restart"
+}
+
 cmd_env() {
     cat <<EOF
 K8S_VERSION=$K8S_VERSION
@@ -580,6 +606,7 @@ main() {
     run) cmd_run "$@" ;;
     start) cmd_start ;;
     stop) cmd_stop "$@" ;;
+    restart-apiserver) cmd_restart_apiserver "$@" ;;
     env) cmd_env ;;
     -h | --help | help) usage 0 ;;
     *) usage 2 ;;

@@ -1,6 +1,7 @@
 //! The command line, as clap derive structs. Nothing here does work: `lib.rs` dispatches.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 
@@ -49,6 +50,12 @@ Examples:
   # A JupyterFlow workflow file (jobs, dags, schedule)
   kubectl jupyterflow render -f workflow.yaml --submit
 
+  # Create it and follow it to its end (exit 0 if it succeeded, 1 if a step failed)
+  kubectl jupyterflow render -c \"python prep.py >> python train.py\" --submit --wait
+
+  # The same through a pipe, with kubectl creating it
+  kubectl jupyterflow render -c \"python train.py\" | kubectl create -f - -o name | kubectl jupyterflow wait -
+
   # Every night at 3, with a GPU
   kubectl jupyterflow render -c \"python train.py\" --schedule \"0 3 * * *\" --gpu 1 --submit
 
@@ -77,6 +84,9 @@ pub enum Command {
     /// Write an Argo Workflow for your commands to stdout (or create it with --submit)
     #[command(after_help = AFTER_HELP)]
     Render(Box<RenderArgs>),
+    /// Follow a workflow to its end: exit 0 if it succeeded, 1 if it failed
+    #[command(long_about = WAIT_LONG_ABOUT, after_help = WAIT_AFTER_HELP)]
+    Wait(WaitArgs),
     /// Show the settings of the config file, or write a starter file with --init
     Config(ConfigArgs),
     /// Print a shell completion script, so that <TAB> completes commands and flags
@@ -118,6 +128,97 @@ Examples:
 
   # fish
   kubectl-jupyterflow completions fish > ~/.config/fish/completions/kubectl-jupyterflow.fish";
+
+const WAIT_LONG_ABOUT: &str = "\
+Follow a workflow to its end: exit 0 if it succeeded, 1 if it failed.
+
+Each step's state changes are reported on stderr: on a terminal as one table of all steps,
+updated in place; otherwise (CI logs, notebook `!` cells) one line per change. When the workflow
+fails, the failed steps are named with Argo's message and the last lines of their logs.
+Ctrl-C stops following and leaves the workflow running.
+
+Exit codes: 0 Succeeded, 1 Failed or Error (or the workflow could not be followed),
+2 usage, 124 --timeout ran out, 130 Ctrl-C.
+
+A CronWorkflow is not followed: it has no run until its schedule is due. Follow one of its
+runs by name instead (kubectl get workflows -l workflows.argoproj.io/cron-workflow=NAME).";
+
+const WAIT_AFTER_HELP: &str = "\
+Examples:
+  # Follow a workflow created earlier
+  kubectl jupyterflow wait train-x7k2q
+
+  # Create it with kubectl and follow it (the name comes from stdin)
+  kubectl jupyterflow render -c \"python train.py\" | kubectl create -f - -o name | kubectl jupyterflow wait -
+
+  # Give up following after 2 hours (exit 124; the workflow goes on)
+  kubectl jupyterflow wait workflow/train-x7k2q --timeout 2h";
+
+#[derive(Debug, Args)]
+pub struct WaitArgs {
+    /// The workflow: NAME, workflow/NAME, or - to read it from stdin (`kubectl create -o name`)
+    #[arg(value_name = "NAME")]
+    pub target: String,
+
+    /// Namespace of the workflow [default: kubeconfig context, else the notebook's own]
+    #[arg(short = 'n', long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
+
+    /// Path to the kubeconfig file to use
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath)]
+    pub kubeconfig: Option<PathBuf>,
+
+    /// The kubeconfig context to use
+    #[arg(long, value_name = "NAME")]
+    pub context: Option<String>,
+
+    /// Stop following after this long (exit 124), e.g. 90s, 30m, 2h; the workflow goes on
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<Duration>,
+}
+
+/// `90`, `90s`, `30m`, `1h30m`, `1.5h`, `500ms`, `2d`: a bare number is seconds, as for
+/// coreutils `timeout`; sequences of number and unit as Go's durations (`kubectl --timeout`).
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let invalid = || format!("{text:?} is not a duration; write e.g. 90s, 30m, 1h30m or 2h");
+    let text = text.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return positive(seconds, text);
+    }
+    let mut total = 0.0;
+    let mut rest = text;
+    while !rest.is_empty() {
+        let number_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(invalid)?;
+        let number: f64 = rest[..number_len].parse().map_err(|_| invalid())?;
+        rest = &rest[number_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86400.0,
+            _ => return Err(invalid()),
+        };
+        total += number * scale;
+        rest = &rest[unit_len..];
+    }
+    if text.is_empty() {
+        return Err(invalid());
+    }
+    positive(total, text)
+}
+
+fn positive(seconds: f64, text: &str) -> Result<Duration, String> {
+    if seconds.is_nan() || seconds <= 0.0 || !seconds.is_finite() {
+        return Err(format!("{text:?}: the duration must be more than 0"));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is too long a duration"))
+}
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
@@ -162,6 +263,20 @@ pub struct RenderArgs {
     /// Create the workflow in the cluster instead of printing it
     #[arg(long, help_heading = "Output")]
     pub submit: bool,
+
+    /// With --submit: follow the workflow to its end and exit with its outcome (see `wait --help`)
+    #[arg(long, requires = "submit", help_heading = "Output")]
+    pub wait: bool,
+
+    /// With --wait: stop following after this long (exit 124), e.g. 30m; the workflow goes on
+    #[arg(
+        long = "wait-timeout",
+        value_name = "DURATION",
+        requires = "wait",
+        value_parser = parse_duration,
+        help_heading = "Output"
+    )]
+    pub wait_timeout: Option<Duration>,
 
     /// With --submit: "server" asks the API server to validate without storing; "none" creates
     #[arg(
@@ -312,6 +427,48 @@ mod tests {
         assert!(Cli::try_parse_from(["x", "render", "--pod-file", "p"]).is_err());
         assert!(Cli::try_parse_from(["x", "render", "-c", "a", "-f", "b"]).is_err());
         assert!(Cli::try_parse_from(["x", "render", "-c", "a"]).is_ok());
+    }
+
+    #[test]
+    fn durations_read_like_timeout_and_kubectl() {
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("1.5h"), Ok(Duration::from_secs(5400)));
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
+        assert_eq!(parse_duration("0.25"), Ok(Duration::from_millis(250)));
+        for bad in ["", "s", "10x", "1h30", "-5s", "abc", "1..5s"] {
+            assert!(parse_duration(bad).is_err(), "{bad:?} was accepted");
+        }
+        assert!(parse_duration("0s").unwrap_err().contains("more than 0"));
+    }
+
+    #[test]
+    fn wait_needs_submit_and_its_timeout_needs_wait() {
+        assert!(Cli::try_parse_from(["x", "render", "-c", "a", "--wait"]).is_err());
+        assert!(Cli::try_parse_from([
+            "x",
+            "render",
+            "-c",
+            "a",
+            "--submit",
+            "--wait-timeout",
+            "1m"
+        ])
+        .is_err());
+        assert!(Cli::try_parse_from([
+            "x",
+            "render",
+            "-c",
+            "a",
+            "--submit",
+            "--wait",
+            "--wait-timeout",
+            "1m"
+        ])
+        .is_ok());
+        assert!(Cli::try_parse_from(["x", "wait", "-", "--timeout", "10m"]).is_ok());
     }
 
     #[test]

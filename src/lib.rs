@@ -30,7 +30,7 @@ use clap::Parser;
 
 use k8s_openapi::api::core::v1::Pod;
 
-use cli::{Cli, Command, ConfigArgs, OutputFormat, PipelineArgs, RenderArgs};
+use cli::{Cli, Command, ConfigArgs, OutputFormat, PipelineArgs, RenderArgs, WaitArgs};
 use client::Connection;
 use config::Settings;
 use pipeline::{CommandMode, Pipeline};
@@ -67,7 +67,7 @@ where
         }
     };
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             output::write_stderr_lines([format!("error: {err:#}")]);
             if err.downcast_ref::<UsageError>().is_some() {
@@ -79,15 +79,49 @@ where
     }
 }
 
-pub fn run(cli: Cli) -> Result<()> {
+/// Runs one command; `Ok` carries the exit code (`wait` has several).
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let done = |()| ExitCode::SUCCESS;
     match cli.command {
         Command::Render(args) => run_render(&args),
-        Command::Config(args) => run_config(&args),
-        Command::Completions(args) => completion::run_completions(&args),
-        Command::Version => manual::run_version(),
-        Command::Man(args) => manual::run_man(&args),
-        Command::Complete(args) => completion::run_complete(&args),
+        Command::Wait(args) => run_wait(&args),
+        Command::Config(args) => run_config(&args).map(done),
+        Command::Completions(args) => completion::run_completions(&args).map(done),
+        Command::Version => manual::run_version().map(done),
+        Command::Man(args) => manual::run_man(&args).map(done),
+        Command::Complete(args) => completion::run_complete(&args).map(done),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// `wait NAME|workflow/NAME|-`: follows an existing workflow.
+fn run_wait(args: &WaitArgs) -> Result<ExitCode> {
+    let name = if input::is_stdin(Path::new(&args.target)) {
+        let piped = input::read_path_or_stdin(Path::new("-"), "workflow name")?;
+        wait::parse_piped_target(&piped.text)
+    } else {
+        wait::parse_target(&args.target)
+    }
+    .map_err(usage)?;
+    runtime()?.block_on(async {
+        let connection = client::connect(&client::ClientOptions {
+            kubeconfig: args.kubeconfig.clone(),
+            context: args.context.clone(),
+            namespace: args.namespace.clone(),
+        })
+        .await?;
+        let options = wait::FollowOptions {
+            timeout: args.timeout,
+        };
+        let outcome = wait::follow(&connection, &name, None, &options).await?;
+        Ok(ExitCode::from(outcome.exit_code()))
+    })
 }
 
 fn run_config(args: &ConfigArgs) -> Result<()> {
@@ -121,7 +155,15 @@ fn run_config(args: &ConfigArgs) -> Result<()> {
     output::write_stdout(&yaml::to_string(&file)?)
 }
 
-fn run_render(args: &RenderArgs) -> Result<()> {
+fn run_render(args: &RenderArgs) -> Result<ExitCode> {
+    if args.wait && args.overrides.schedule.is_some() {
+        return Err(usage(wait::cron_hint("")));
+    }
+    if args.wait && args.dry_run == cli::DryRun::Server {
+        return Err(usage(
+            "--wait cannot follow a server dry run: nothing is stored, so nothing runs",
+        ));
+    }
     if args.output == Some(OutputFormat::Name) && !args.submit {
         return Err(usage(
             "-o name needs --submit: a rendered workflow has no name until the API server creates it",
@@ -136,15 +178,11 @@ fn run_render(args: &RenderArgs) -> Result<()> {
     if let Some(namespace) = &args.pod.namespace {
         checks::kube_names::check_namespace(namespace, "-n")?;
     }
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?
-        .block_on(render_workflow(args))
+    runtime()?.block_on(render_workflow(args))
 }
 
 /// Inputs (settings, pipeline, pod, what the cluster says) -> render -> stdout or the API.
-async fn render_workflow(args: &RenderArgs) -> Result<()> {
+async fn render_workflow(args: &RenderArgs) -> Result<ExitCode> {
     let config_spec = config::load(config::config_path().as_ref())?;
     let settings = Settings {
         namespace: args.pod.namespace.clone(),
@@ -186,19 +224,42 @@ async fn render_workflow(args: &RenderArgs) -> Result<()> {
     }
     let warnings = rendered.report.warnings.iter();
     output::write_stderr_lines(warnings.map(|w| format!("warning: {w}")));
+    if args.wait && rendered.manifest.kind() == argo::CRON_WORKFLOW_KIND {
+        let name = rendered.manifest.metadata().generate_name.clone();
+        let name = name.unwrap_or_default();
+        return Err(usage(format!(
+            "{}; submit it without --wait",
+            wait::cron_hint(name.trim_end_matches('-'))
+        )));
+    }
     match connection {
         Some(connection) if args.submit => {
             let options = submit::SubmitOptions {
                 dry_run: args.dry_run == cli::DryRun::Server,
                 output: args.output,
             };
-            let (text, notices) = submit::submit(&connection, rendered.manifest, &options).await?;
+            let (text, notices, created) =
+                submit::submit(&connection, rendered.manifest, &options).await?;
             output::write_stderr_lines(notices);
-            output::write_stdout(&text)
+            output::write_stdout(&text)?;
+            if !args.wait {
+                return Ok(ExitCode::SUCCESS);
+            }
+            let name = created
+                .pointer("/metadata/name")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            let options = wait::FollowOptions {
+                timeout: args.wait_timeout,
+            };
+            let outcome = wait::follow(&connection, &name, Some(created), &options).await?;
+            Ok(ExitCode::from(outcome.exit_code()))
         }
         _ => {
             let format = args.output.unwrap_or(OutputFormat::Yaml);
-            output::write_stdout(&output::to_text(&rendered.manifest, format)?)
+            output::write_stdout(&output::to_text(&rendered.manifest, format)?)?;
+            Ok(ExitCode::SUCCESS)
         }
     }
 }

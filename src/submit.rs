@@ -120,7 +120,7 @@ pub async fn submit(
     connection: &Connection,
     mut manifest: Manifest,
     options: &SubmitOptions,
-) -> Result<(String, Vec<String>)> {
+) -> Result<(String, Vec<String>, Value)> {
     // `render` decided the namespace; the connection must be working in that one.
     let namespace = manifest.metadata().namespace.as_deref();
     ensure!(
@@ -207,7 +207,7 @@ pub async fn submit(
         Some(OutputFormat::Name) => format!("{object}\n"),
         Some(format) => output::to_text(&created, format)?,
     };
-    Ok((text, notices))
+    Ok((text, notices, created))
 }
 
 fn is_already_exists(failure: &Failure) -> bool {

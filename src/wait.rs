@@ -187,9 +187,14 @@ pub async fn follow(
         .unwrap_or_else(|| "not seen yet".to_string());
     match ended {
         Ended::Watched(Err(err)) => Err(err),
-        Ended::Watched(Ok(object)) if object.phase() == Phase::Succeeded => Ok(Outcome::Succeeded),
-        Ended::Watched(Ok(object)) => {
-            let lines = failure_report(connection, &object).await;
+        Ended::Watched(Ok(())) => {
+            let Some(object) = tracker.finished() else {
+                return Err(anyhow!("workflow {name} ended without a final phase"));
+            };
+            if object.phase() == Phase::Succeeded {
+                return Ok(Outcome::Succeeded);
+            }
+            let lines = failure_report(connection, object).await;
             tracker.display.lines(lines);
             Ok(Outcome::Failed)
         }
@@ -211,7 +216,7 @@ pub async fn follow(
 }
 
 enum Ended {
-    Watched(Result<WorkflowObject>),
+    Watched(Result<()>),
     TimedOut,
     Interrupted,
 }
@@ -437,13 +442,13 @@ impl Contact {
     }
 }
 
-/// Watches until the workflow reaches a final phase; returns it as last seen.
+/// Watches until the workflow reaches a final phase (then `tracker.finished()` holds it).
 async fn watch_until_final(
     connection: &Connection,
     name: &str,
     created: Option<serde_json::Value>,
     tracker: &mut Tracker,
-) -> Result<WorkflowObject> {
+) -> Result<()> {
     let api: Api<DynamicObject> = Api::namespaced_with(
         connection.client.clone(),
         &connection.namespace,
@@ -464,8 +469,8 @@ async fn watch_until_final(
     tracker.update(object)?;
     let mut contact = Contact::new();
     loop {
-        if let Some(done) = tracker.finished() {
-            return Ok(done.clone());
+        if tracker.finished().is_some() {
+            return Ok(());
         }
         let step = match &version {
             Some(from) => watch_once(&api, &selector, from, tracker, &mut contact).await,

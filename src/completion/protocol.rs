@@ -345,7 +345,7 @@ mod tests {
         let plan = plan(&words(""));
         assert_eq!(
             values(&plan),
-            ["render", "config", "completions", "version", "help"]
+            ["render", "wait", "config", "completions", "version", "help"]
         );
         assert_eq!(plan.directive, directive::NO_FILE_COMP);
         assert!(plan.candidates[0]

@@ -382,17 +382,11 @@ pub enum Change {
     Step(Step),
 }
 
-/// What changed from `before` (None: nothing seen yet) to `after`: the workflow's phase, then
-/// each step whose phase or sweep count moved, in pipeline order. Steps still `Waiting` when
-/// first seen are not news.
+/// What changed from `before` (None: nothing seen yet) to `after`, in reading order: the
+/// workflow starting, each step whose phase or sweep count moved (pipeline order), the workflow
+/// ending. Steps still `Waiting` when first seen are not news.
 pub fn changes(before: Option<&Progress>, after: &Progress) -> Vec<Change> {
     let mut found = Vec::new();
-    if before.map(|b| b.phase) != Some(after.phase) {
-        found.push(Change::Workflow {
-            phase: after.phase,
-            message: after.message.clone(),
-        });
-    }
     for step in &after.steps {
         let old = before.and_then(|b| b.steps.iter().find(|s| s.name == step.name));
         let moved = match old {
@@ -401,6 +395,17 @@ pub fn changes(before: Option<&Progress>, after: &Progress) -> Vec<Change> {
         };
         if moved {
             found.push(Change::Step(step.clone()));
+        }
+    }
+    if before.map(|b| b.phase) != Some(after.phase) {
+        let change = Change::Workflow {
+            phase: after.phase,
+            message: after.message.clone(),
+        };
+        if after.phase.is_final() {
+            found.push(change);
+        } else {
+            found.insert(0, change);
         }
     }
     found

@@ -168,3 +168,76 @@ pub fn wait_for(timeout: Duration, mut check: impl FnMut() -> bool) -> bool {
     }
     check()
 }
+
+/// Forwards 127.0.0.1:port to the API server until `cut()`: then every open connection is
+/// closed and new ones are closed as soon as they come, until `restore()` (a network that
+/// drops, then comes back).
+pub struct CutProxy {
+    pub port: u16,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+    refusing: Arc<AtomicBool>,
+    connections: Arc<AtomicUsize>,
+}
+
+impl CutProxy {
+    pub fn start(upstream: SocketAddr) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let open = Arc::new(Mutex::new(Vec::new()));
+        let refusing = Arc::new(AtomicBool::new(false));
+        let connections = Arc::new(AtomicUsize::new(0));
+        let (o, r, c) = (open.clone(), refusing.clone(), connections.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { return };
+                if r.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    let _ = client.shutdown(Shutdown::Both);
+                    continue;
+                };
+                c.fetch_add(1, Ordering::SeqCst);
+                {
+                    let mut open = o.lock().unwrap_or_else(|e| e.into_inner());
+                    open.push(client.try_clone().unwrap());
+                    open.push(server.try_clone().unwrap());
+                }
+                let (client_read, server_write) =
+                    (client.try_clone().unwrap(), server.try_clone().unwrap());
+                std::thread::spawn(move || pump(client_read, server_write));
+                std::thread::spawn(move || pump(server, client));
+            }
+        });
+        CutProxy {
+            port,
+            open,
+            refusing,
+            connections,
+        }
+    }
+
+    /// Closes every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.refusing.store(true, Ordering::SeqCst);
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        for stream in open.drain(..) {
+            let _ = stream.shutdown(Shutdown::Both);
+        }
+    }
+
+    pub fn restore(&self) {
+        self.refusing.store(false, Ordering::SeqCst);
+    }
+
+    /// TCP connections relayed to the API server so far.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+}
+
+fn pump(mut from: TcpStream, mut to: TcpStream) {
+    let _ = std::io::copy(&mut from, &mut to);
+    let _ = to.shutdown(Shutdown::Write);
+}
