@@ -31,6 +31,9 @@ _kubectl__jupyterflow() {
             kubectl__jupyterflow,version)
                 cmd="kubectl__jupyterflow__subcmd__version"
                 ;;
+            kubectl__jupyterflow,wait)
+                cmd="kubectl__jupyterflow__subcmd__wait"
+                ;;
             kubectl__jupyterflow__subcmd__help,completions)
                 cmd="kubectl__jupyterflow__subcmd__help__subcmd__completions"
                 ;;
@@ -46,6 +49,9 @@ _kubectl__jupyterflow() {
             kubectl__jupyterflow__subcmd__help,version)
                 cmd="kubectl__jupyterflow__subcmd__help__subcmd__version"
                 ;;
+            kubectl__jupyterflow__subcmd__help,wait)
+                cmd="kubectl__jupyterflow__subcmd__help__subcmd__wait"
+                ;;
             *)
                 ;;
         esac
@@ -53,7 +59,7 @@ _kubectl__jupyterflow() {
 
     case "${cmd}" in
         kubectl__jupyterflow)
-            opts="-h -V --help --version render config completions version help"
+            opts="-h -V --help --version render wait config completions version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -95,7 +101,7 @@ _kubectl__jupyterflow() {
             return 0
             ;;
         kubectl__jupyterflow__subcmd__help)
-            opts="render config completions version help"
+            opts="render wait config completions version help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,8 +184,22 @@ _kubectl__jupyterflow() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        kubectl__jupyterflow__subcmd__help__subcmd__wait)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         kubectl__jupyterflow__subcmd__render)
-            opts="-c -f -n -e -o -h -V --command --filename --pod-file --pod --namespace --kubeconfig --context --container --shell --workdir --name --service-account --image --pin-image --env --cpu --memory --gpu --node-selector --schedule --timezone --legacy-schedule --output --explain --submit --dry-run --help --version"
+            opts="-c -f -n -e -o -h -V --command --filename --pod-file --pod --namespace --kubeconfig --context --container --shell --workdir --name --service-account --image --pin-image --env --cpu --memory --gpu --node-selector --schedule --timezone --legacy-schedule --output --explain --submit --wait --wait-timeout --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +352,10 @@ _kubectl__jupyterflow() {
                     COMPREPLY=($(compgen -W "yaml json name" -- "${cur}"))
                     return 0
                     ;;
+                --wait-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --dry-run)
                     COMPREPLY=($(compgen -W "none server" -- "${cur}"))
                     return 0
@@ -350,6 +374,51 @@ _kubectl__jupyterflow() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        kubectl__jupyterflow__subcmd__wait)
+            opts="-n -h -V --namespace --kubeconfig --context --timeout --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --kubeconfig)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
+                    return 0
+                    ;;
+                --context)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

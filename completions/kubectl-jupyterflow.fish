@@ -27,6 +27,7 @@ end
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -s h -l help -d 'Print help'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -s V -l version -d 'Print version'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "render" -d 'Write an Argo Workflow for your commands to stdout (or create it with --submit)'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "wait" -d 'Follow a workflow to its end: exit 0 if it succeeded, 1 if it failed'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "config" -d 'Show the settings of the config file, or write a starter file with --init'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "completions" -d 'Print a shell completion script, so that <TAB> completes commands and flags'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "version" -d 'Print the version of kubectl jupyterflow'
@@ -53,6 +54,7 @@ complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand 
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s o -l output -d 'Output format: yaml or json [default: yaml]; with --submit also name [default: "<kind>/<name> created"]' -r -f -a "yaml\t''
 json\t''
 name\t'kind/name, as kubectl prints it (with --submit)'"
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l wait-timeout -d 'With --wait: stop following after this long (exit 124), e.g. 30m; the workflow goes on' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l dry-run -d 'With --submit: "server" asks the API server to validate without storing; "none" creates' -r -f -a "none\t''
 server\t''"
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l shell -d 'Run each step as /bin/sh -c "<step>" (pipes, redirects, $VARS inside a step)'
@@ -60,8 +62,15 @@ complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand 
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l legacy-schedule -d 'Write the pre-3.6 singular `schedule` field instead of `schedules` (Argo older than v3.6)'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l explain -d 'Explain on stderr, one line per field, what was copied from the pod, dropped or overridden'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l submit -d 'Create the workflow in the cluster instead of printing it'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l wait -d 'With --submit: follow the workflow to its end and exit with its outcome (see `wait --help`)'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s V -l version -d 'Print version'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand wait" -s n -l namespace -d 'Namespace of the workflow [default: kubeconfig context, else the notebook\'s own]' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand wait" -l kubeconfig -d 'Path to the kubeconfig file to use' -r -F
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand wait" -l context -d 'The kubeconfig context to use' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand wait" -l timeout -d 'Stop following after this long (exit 124), e.g. 90s, 30m, 2h; the workflow goes on' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand wait" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand wait" -s V -l version -d 'Print version'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand config" -l init -d 'Write a commented starter config file (JupyterFlow\'s --generate-config)'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand config" -l force -d 'With --init: overwrite an existing file'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand config" -s h -l help -d 'Print help'
@@ -70,8 +79,9 @@ complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand 
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand completions" -s V -l version -d 'Print version'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand version" -s h -l help -d 'Print help'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand version" -s V -l version -d 'Print version'
-complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render config completions version help" -f -a "render" -d 'Write an Argo Workflow for your commands to stdout (or create it with --submit)'
-complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render config completions version help" -f -a "config" -d 'Show the settings of the config file, or write a starter file with --init'
-complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render config completions version help" -f -a "completions" -d 'Print a shell completion script, so that <TAB> completes commands and flags'
-complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render config completions version help" -f -a "version" -d 'Print the version of kubectl jupyterflow'
-complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render config completions version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render wait config completions version help" -f -a "render" -d 'Write an Argo Workflow for your commands to stdout (or create it with --submit)'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render wait config completions version help" -f -a "wait" -d 'Follow a workflow to its end: exit 0 if it succeeded, 1 if it failed'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render wait config completions version help" -f -a "config" -d 'Show the settings of the config file, or write a starter file with --init'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render wait config completions version help" -f -a "completions" -d 'Print a shell completion script, so that <TAB> completes commands and flags'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render wait config completions version help" -f -a "version" -d 'Print the version of kubectl jupyterflow'
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand help; and not __fish_seen_subcommand_from render wait config completions version help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -54,7 +54,8 @@ Examples:
   kubectl jupyterflow render -c \"python prep.py >> python train.py\" --submit --wait
 
   # The same through a pipe, with kubectl creating it
-  kubectl jupyterflow render -c \"python train.py\" | kubectl create -f - -o name | kubectl jupyterflow wait -
+  kubectl jupyterflow render -c \"python train.py\" \\
+    | kubectl create -f - -o name | kubectl jupyterflow wait -
 
   # Every night at 3, with a GPU
   kubectl jupyterflow render -c \"python train.py\" --schedule \"0 3 * * *\" --gpu 1 --submit
@@ -149,7 +150,8 @@ Examples:
   kubectl jupyterflow wait train-x7k2q
 
   # Create it with kubectl and follow it (the name comes from stdin)
-  kubectl jupyterflow render -c \"python train.py\" | kubectl create -f - -o name | kubectl jupyterflow wait -
+  kubectl jupyterflow render -c \"python train.py\" \\
+    | kubectl create -f - -o name | kubectl jupyterflow wait -
 
   # Give up following after 2 hours (exit 124; the workflow goes on)
   kubectl jupyterflow wait workflow/train-x7k2q --timeout 2h";

@@ -157,7 +157,10 @@ fn run_config(args: &ConfigArgs) -> Result<()> {
 
 fn run_render(args: &RenderArgs) -> Result<ExitCode> {
     if args.wait && args.overrides.schedule.is_some() {
-        return Err(usage(wait::cron_hint("")));
+        return Err(usage(format!(
+            "{}; submit it without --wait",
+            wait::cron_hint("")
+        )));
     }
     if args.wait && args.dry_run == cli::DryRun::Server {
         return Err(usage(

@@ -108,13 +108,13 @@ pub fn parse_target(text: &str) -> std::result::Result<String, String> {
     Ok(name.to_string())
 }
 
-/// Why `--wait` does not follow a CronWorkflow, and what to do instead.
+/// Why a CronWorkflow is not followed, and what to do instead.
 pub fn cron_hint(name: &str) -> String {
     let name = if name.is_empty() { "NAME" } else { name };
     format!(
         "a CronWorkflow has no run to wait for yet: it starts a Workflow each time its schedule is \
-         due; submit it without --wait, then follow one of its runs with `kubectl jupyterflow wait \
-         WORKFLOW` (list them with `kubectl get workflows -l workflows.argoproj.io/cron-workflow={name}`)"
+         due; follow one of its runs with `kubectl jupyterflow wait WORKFLOW` (list them with \
+         `kubectl get workflows -l workflows.argoproj.io/cron-workflow={name}`)"
     )
 }
 

@@ -272,7 +272,7 @@ fn helper_is_executable_and_answers_in_cobras_format() {
     let (out, err, _) = helper(&[""], &home.0, &path_dir.0);
     assert_eq!(
         candidates(&out),
-        ["render", "config", "completions", "version", "help"]
+        ["render", "wait", "config", "completions", "version", "help"]
     );
     assert!(out.ends_with("\n:4\n") && err.is_empty(), "{out}{err}");
     assert!(
@@ -524,7 +524,7 @@ fn kubectl_completes_plugin_arguments_through_the_helper() {
     let out = complete(&[""]);
     assert_eq!(
         candidates(&out),
-        ["render", "config", "completions", "version", "help"],
+        ["render", "wait", "config", "completions", "version", "help"],
         "{out}"
     );
     assert!(out.ends_with(":4\n"), "{out}");
@@ -580,6 +580,7 @@ fn help_texts_match_the_goldens() {
         (&["--help"][..], "kubectl-jupyterflow.txt"),
         (&["-h"][..], "kubectl-jupyterflow-short.txt"),
         (&["render", "--help"][..], "render.txt"),
+        (&["wait", "--help"][..], "wait.txt"),
         (&["config", "--help"][..], "config.txt"),
         (&["completions", "--help"][..], "completions.txt"),
     ] {
@@ -644,6 +645,7 @@ fn man_pages_come_from_the_same_definition() {
             "kubectl-jupyterflow-config.1",
             "kubectl-jupyterflow-render.1",
             "kubectl-jupyterflow-version.1",
+            "kubectl-jupyterflow-wait.1",
             "kubectl-jupyterflow.1"
         ]
     );
