@@ -7,6 +7,11 @@ the notebook pod, its ReadWriteOnce home claim), then runs the release binary wi
 account's token, many times per scenario, and reports the median and p90 wall time and the API
 requests per run, counted by the server itself (`apiserver_request_total` from /metrics, before
 and after each scenario).
+
+Then `--submit --wait`: this script writes the workflow's status as Argo's controller would (one
+PATCH per step change; no controller runs here) and measures the time from the PATCH that makes
+it Succeeded to the exit of the process, and the requests the tool made (PATCHes are this
+script's own and are left out).
 """
 import json
 import os
@@ -17,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from collections import Counter
@@ -24,6 +30,7 @@ from collections import Counter
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.environ.get("JF_BENCH_BIN", os.path.join(ROOT, "target", "release", "kubectl-jupyterflow"))
 RUNS = int(os.environ.get("JF_BENCH_RUNS", "50"))
+WAIT_RUNS = int(os.environ.get("JF_BENCH_WAIT_RUNS", "30"))
 SERVER = os.environ["JF_TEST_SERVER"]
 CA = os.environ["JF_TEST_CA_FILE"]
 ADMIN_TOKEN = os.environ["JF_TEST_ADMIN_TOKEN"]
@@ -140,6 +147,91 @@ def bench(workdir):
     print()
     print(f"workflows stored: {len(stored)} (expected {RUNS + 3}: one per --submit run, none for the dry runs)")
     print("API requests are counted by the server (apiserver_request_total) over all runs of a scenario.")
+    print()
+    bench_wait(namespace, home, base)
+
+
+def patch_status(namespace, name, status):
+    """Writes a workflow's status as Argo's controller does (the CRD has no status subresource)."""
+    request = urllib.request.Request(
+        f"{SERVER}/apis/argoproj.io/v1alpha1/namespaces/{namespace}/workflows/{name}",
+        data=json.dumps({"status": status}).encode(), method="PATCH",
+        headers={"Authorization": "Bearer " + ADMIN_TOKEN, "Content-Type": "application/merge-patch+json"})
+    urllib.request.urlopen(request, context=ssl.create_default_context(cafile=CA)).read()
+
+
+def chain_statuses(wf):
+    """The 3-step chain's run as the controller records it: one status per change."""
+    t = ["2026-11-29T10:00:0%dZ" % i for i in range(4)]
+
+    def node(task, phase, started, finished=None):
+        n = {"id": f"{wf}-{task}", "name": f"{wf}.{task}", "displayName": task, "type": "Pod",
+             "templateName": task, "phase": phase, "startedAt": started, "boundaryID": wf}
+        if finished:
+            n["finishedAt"] = finished
+        return n
+
+    def status(phase, nodes, finished=None):
+        nodes = {n["id"]: n for n in nodes}
+        nodes[wf] = {"id": wf, "name": wf, "displayName": wf, "type": "DAG", "phase": phase, "startedAt": t[0]}
+        st = {"phase": phase, "startedAt": t[0], "nodes": nodes}
+        if finished:
+            st["finishedAt"] = finished
+        return st
+
+    return [
+        status("Running", [node("job-1", "Running", t[0])]),
+        status("Running", [node("job-1", "Succeeded", t[0], t[1]), node("job-2", "Running", t[1])]),
+        status("Running", [node("job-2", "Succeeded", t[1], t[2]), node("job-3", "Running", t[2])]),
+        status("Succeeded", [node("job-3", "Succeeded", t[2], t[3])], t[3]),
+    ]
+
+
+def wait_run(args, home, namespace):
+    """One `--submit --wait`: ms from sending / from the answer of the final PATCH to the exit."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={"HOME": home})
+    line = proc.stdout.readline().decode().strip()  # -o name: workflow.argoproj.io/NAME, then it follows
+    if "/" not in line:
+        proc.kill()
+        sys.exit(f"--submit --wait printed {line!r}: {proc.stderr.read().decode()}")
+    name = line.split("/", 1)[1]
+    *steps, final = chain_statuses(name)
+    for status in steps:
+        patch_status(namespace, name, status)
+    exited = []
+    waiter = threading.Thread(target=lambda: (proc.wait(), exited.append(time.perf_counter())))
+    waiter.start()
+    sent = time.perf_counter()
+    patch_status(namespace, name, final)
+    answered = time.perf_counter()
+    waiter.join()
+    if proc.returncode != 0:
+        sys.exit(f"--submit --wait exited {proc.returncode}: {proc.stderr.read().decode()}")
+    return (exited[0] - sent) * 1000, (exited[0] - answered) * 1000
+
+
+def bench_wait(namespace, home, base):
+    args = base + ["--submit", "--wait", "-o", "name"]
+    for _ in range(2):  # warm up
+        wait_run(args, home, namespace)
+    before = request_counts()
+    runs = [wait_run(args, home, namespace) for _ in range(WAIT_RUNS)]
+    after = request_counts()
+    delta = {key: (after[key] - before[key]) / WAIT_RUNS for key in after
+             if after[key] != before[key] and key[0] != "PATCH"}
+    requests = ", ".join(f"{verb} {resource}: {count:g}" for (verb, resource), count in sorted(delta.items()))
+    from_sent = sorted(r[0] for r in runs)
+    from_answer = sorted(r[1] for r in runs)
+    p90 = lambda xs: xs[int(len(xs) * 0.9) - 1]
+    print(f"--submit --wait of the 3-step chain, {WAIT_RUNS} runs: time from the PATCH that makes the "
+          "workflow Succeeded to the exit of the process")
+    print()
+    print("| measured from | median ms | p90 ms | min ms | max ms |")
+    print("|---|---:|---:|---:|---:|")
+    for label, xs in (("PATCH sent", from_sent), ("PATCH answered", from_answer)):
+        print(f"| {label} | {statistics.median(xs):.1f} | {p90(xs):.1f} | {xs[0]:.1f} | {xs[-1]:.1f} |")
+    print()
+    print(f"API requests of the tool per run (the script's PATCHes left out): {requests}")
 
 
 if __name__ == "__main__":
