@@ -8,4 +8,5 @@ cargo build --release --locked --quiet
 if [[ -n ${JF_TEST_SERVER:-} ]]; then
     exec python3 scripts/bench-cluster.py "$@"
 fi
+scripts/build-control-plane.sh core
 exec scripts/control-plane.sh run -- python3 scripts/bench-cluster.py "$@"

@@ -1,30 +1,45 @@
 #!/usr/bin/env bash
-# Builds and runs a throw-away Kubernetes control plane (etcd + kube-apiserver,
-# with the Argo Workflows CRDs installed) for the integration tests.
+# Runs a throw-away Kubernetes control plane for the integration tests: etcd + kube-apiserver
+# with the Argo Workflows CRDs installed, and optionally a simulated cluster in which workflows
+# really run (kube-scheduler, KWOK's fake nodes and pods, Argo's workflow-controller). Every
+# server listens on 127.0.0.1 only. Linux only.
 #
-# No container runtime is needed: the binaries are compiled from the Go module
-# proxy once and cached; no controllers or kubelet run, so pods stay Pending.
+# No container runtime is needed: scripts/build-control-plane.sh compiles the binaries from the
+# Go module proxy once and caches them (or JF_BIN_DIR names a directory of prebuilt ones).
+# Without --simulated no controllers or kubelet run, so pods stay Pending.
 #
 # Usage:
-#   scripts/control-plane.sh build             build/cache kube-apiserver, etcd, Argo CRDs
-#   scripts/control-plane.sh build-argo        build/cache the argo CLI as well
-#   scripts/control-plane.sh run -- CMD [ARG...]
+#   scripts/control-plane.sh build [TARGET...]  scripts/build-control-plane.sh TARGET... (core)
+#   scripts/control-plane.sh build-argo         the same as `build argo`
+#   scripts/control-plane.sh run [--simulated] -- CMD [ARG...]
 #                                              start a control plane, run CMD against it,
 #                                              tear everything down, exit with CMD's code
-#   scripts/control-plane.sh start             start one and leave it running; prints the
+#   scripts/control-plane.sh start [--simulated]
+#                                              start one and leave it running; prints the
 #                                              path of an env file to source
 #   scripts/control-plane.sh stop [DIR]        stop the one `start` left running
 #   scripts/control-plane.sh restart-apiserver [DIR]
 #                                              stop kube-apiserver and start it again with
 #                                              the same flags (DIR: $JF_TEST_CONTROL_PLANE_DIR)
 #   scripts/control-plane.sh env               print the pinned versions and cache paths
+# `run` and `start` build nothing: they fail, naming the build command, if a binary is missing.
+#
+# The simulated cluster (--simulated; scripts/simulated-cluster/ holds its nodes and stages):
+# four KWOK nodes shaped like a JupyterHub cluster (two CPU nodes of the user pool, a GPU node
+# with 4 nvidia.com/gpu, a core-pool node), kube-scheduler, and Argo's workflow-controller
+# watching every namespace. A step pod runs for JF_SIM_RUN_MS and succeeds; one whose program
+# is `false` fails.
 #
 # Environment read:
 #   JF_CACHE_DIR            cache root (default ~/.cache/kubectl-jupyterflow)
-#   JF_K8S_VERSION, JF_ETCD_VERSION, JF_ARGO_VERSION   override the pinned versions
+#   JF_BIN_DIR              prebuilt binaries to run (default: the cache's bin/)
+#   JF_CRD_DIR              the Argo CRDs to install (default: the cache's, for JF_ARGO_VERSION)
+#   JF_K8S_VERSION, JF_ETCD_VERSION, JF_ARGO_VERSION, JF_KWOK_VERSION   override the pins
 #   JF_KEEP_CONTROL_PLANE=1 keep the temp dir (logs, etcd data) after `run`
 #   JF_CONTROL_PLANE_TIMEOUT seconds to wait for readiness (default 120)
 #   JF_APISERVER_EXTRA_ARGS  extra kube-apiserver flags (split on spaces)
+#   JF_SIM_START_MS, JF_SIM_RUN_MS  simulated pods: Pending -> Running, Running -> done
+#                           (default 1000 each)
 #
 # Environment exported to CMD by `run` (and written to the env file by `start`):
 #   KUBECONFIG, JF_TEST_KUBECONFIG   admin kubeconfig (contexts "admin", "alice")
@@ -34,220 +49,22 @@
 #   JF_TEST_UNPRIVILEGED_TOKEN       bearer token of "alice" (no RBAC grants)
 #   JF_TEST_K8S_VERSION, JF_TEST_ARGO_VERSION, JF_TEST_CACHE_DIR
 #   JF_TEST_CONTROL_PLANE_DIR        temp dir with logs and certs
-#   JF_TEST_ARGO_BIN                 argo CLI, only if `build-argo` has been run
+#   JF_TEST_ARGO_BIN                 argo CLI, if built (`build argo`)
+#   JF_TEST_SIMULATED=1              with --simulated: workflows run
+#   JF_TEST_SIM_RUN_MS               with --simulated: how long a step pod runs
 set -euo pipefail
-
-# ---- pinned versions (JF_*_VERSION override them, e.g. JF_ARGO_VERSION=v4.0.5) --
-K8S_VERSION=${JF_K8S_VERSION:-v1.37.2}    # k8s.io/kubernetes (kube-apiserver)
-ETCD_VERSION=${JF_ETCD_VERSION:-v3.6.16}  # go.etcd.io/etcd/server/v3
-ARGO_VERSION=${JF_ARGO_VERSION:-v3.7.18}  # github.com/argoproj/argo-workflows/vN
-ARGO_MODULE=github.com/argoproj/argo-workflows/${ARGO_VERSION%%.*}
-
-CACHE_DIR=${JF_CACHE_DIR:-$HOME/.cache/kubectl-jupyterflow}
-BIN_DIR=$CACHE_DIR/bin
-SRC_DIR=$CACHE_DIR/src
-STAMP_DIR=$CACHE_DIR/stamps
-CRD_DIR=$CACHE_DIR/crds/argo-$ARGO_VERSION
+SCRIPTS=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=scripts/control-plane-lib.sh
+source "$SCRIPTS/control-plane-lib.sh"
 READY_TIMEOUT=${JF_CONTROL_PLANE_TIMEOUT:-120}
-
-# ---- helpers -----------------------------------------------------------------
-log() { printf 'control-plane: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-now_ms() { date +%s%3N; }
-since() { # since START_MS -> "12.3s"
-    local d=$(( $(now_ms) - $1 ))
-    printf '%d.%ds' $((d / 1000)) $(((d % 1000) / 100))
-}
-need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required but not on PATH"; }
-
-go_env() {
-    need go
-    mkdir -p "$CACHE_DIR/go"
-    export GOCACHE=$CACHE_DIR/go/build
-    export GOMODCACHE=$CACHE_DIR/go/mod
-    export GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0
-    # -modcacherw keeps the module cache deletable with a plain `rm -rf`.
-    export GOFLAGS="-modcacherw -buildvcs=false"
-}
-
-# go mod download -json MOD@VER -> prints the value of FIELD (Dir, GoMod, ...)
-mod_download() {
-    local modver=$1 field=$2 out
-    out=$(cd "$CACHE_DIR" && go mod download -json "$modver") \
-        || die "go mod download $modver failed: $out"
-    printf '%s\n' "$out" | sed -nE "s/^[[:space:]]*\"$field\": \"(.*)\",?$/\1/p"
-}
-
-stamp_ok() { [[ -f $STAMP_DIR/$1 && $(cat "$STAMP_DIR/$1") == "$2" ]]; }
-stamp_set() { mkdir -p "$STAMP_DIR"; printf '%s\n' "$2" >"$STAMP_DIR/$1"; }
-
-# Run FUNC with an exclusive lock on the cache so parallel callers build once.
-with_lock() {
-    mkdir -p "$CACHE_DIR"
-    exec 9>"$CACHE_DIR/.lock"
-    flock 9
-    "$@"
-    flock -u 9
-    exec 9>&-
-}
-
-# ---- build: kube-apiserver ---------------------------------------------------
-build_kube_apiserver() {
-    local bin=$BIN_DIR/kube-apiserver
-    stamp_ok kube-apiserver "$K8S_VERSION" && [[ -x $bin ]] && return 0
-    local t0 modfile dir staging_ver minor
-    t0=$(now_ms)
-    log "building kube-apiserver $K8S_VERSION (cold: 5-10 min on 2 cores)"
-    go_env
-    modfile=$(mod_download "k8s.io/kubernetes@$K8S_VERSION" GoMod)
-    [[ -f $modfile ]] || die "no go.mod for k8s.io/kubernetes@$K8S_VERSION"
-    staging_ver=v0.${K8S_VERSION#v1.}
-    minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
-    dir=$SRC_DIR/kube-apiserver-$K8S_VERSION
-    rm -rf "$dir"; mkdir -p "$dir"
-    # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them
-    # with ./staging/src/...; those replaces only apply in its own checkout, so
-    # this wrapper points each one at its published v0.<minor>.<patch> instead.
-    {
-        echo "module jupyterflow.local/kube-apiserver-build"
-        echo
-        grep -E '^go [0-9]' "$modfile"
-        grep -E '^godebug [a-z]' "$modfile" || true
-        echo
-        echo "require k8s.io/kubernetes $K8S_VERSION"
-        echo
-        echo "replace ("
-        awk -v ver="$staging_ver" '
-            /^replace[[:space:]]*\(/ { inrep = 1; next }
-            /^require[[:space:]]*\(/ { inreq = 1; next }
-            /^\)/ { inrep = 0; inreq = 0; next }
-            inreq && $2 == "v0.0.0" { req[$1] = 1 }
-            inrep && $2 == "=>" && $3 ~ /^\.\/staging\// { rep[$1] = 1 }
-            END { for (m in rep) if (m in req) printf "\t%s => %s %s\n", m, m, ver }
-        ' "$modfile" | sort
-        echo ")"
-    } >"$dir/go.mod"
-    local ldflags="-s -w"
-    local v
-    for v in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-        ldflags+=" -X $v.gitVersion=$K8S_VERSION -X $v.gitMajor=1 -X $v.gitMinor=$minor"
-        ldflags+=" -X $v.gitTreeState=clean -X $v.buildDate=1970-01-01T00:00:00Z"
-    done
-    mkdir -p "$BIN_DIR"
-    (cd "$dir" && GOFLAGS="$GOFLAGS -mod=mod" go build -trimpath -ldflags="$ldflags" \
-        -o "$bin.tmp" k8s.io/kubernetes/cmd/kube-apiserver) >"$dir/build.log" 2>&1 || {
-        tail -n 40 "$dir/build.log" >&2
-        die "kube-apiserver build failed (full log: $dir/build.log)"
-    }
-    mv -f "$bin.tmp" "$bin"
-    stamp_set kube-apiserver "$K8S_VERSION"
-    log "built kube-apiserver $K8S_VERSION in $(since "$t0")"
-}
-
-# ---- build: etcd -------------------------------------------------------------
-build_etcd() {
-    local bin=$BIN_DIR/etcd
-    stamp_ok etcd "$ETCD_VERSION" && [[ -x $bin ]] && return 0
-    local t0 modfile dir
-    t0=$(now_ms)
-    log "building etcd $ETCD_VERSION"
-    go_env
-    modfile=$(mod_download "go.etcd.io/etcd/server/v3@$ETCD_VERSION" GoMod)
-    [[ -f $modfile ]] || die "no go.mod for go.etcd.io/etcd/server/v3@$ETCD_VERSION"
-    dir=$SRC_DIR/etcd-$ETCD_VERSION
-    rm -rf "$dir"; mkdir -p "$dir"
-    {
-        echo "module jupyterflow.local/etcd-build"
-        echo
-        grep -E '^go [0-9]' "$modfile"
-        echo
-        echo "require go.etcd.io/etcd/server/v3 $ETCD_VERSION"
-    } >"$dir/go.mod"
-    mkdir -p "$BIN_DIR"
-    (cd "$dir" && GOFLAGS="$GOFLAGS -mod=mod" go build -trimpath -ldflags="-s -w" \
-        -o "$bin.tmp" go.etcd.io/etcd/server/v3) >"$dir/build.log" 2>&1 || {
-        tail -n 40 "$dir/build.log" >&2
-        die "etcd build failed (full log: $dir/build.log)"
-    }
-    mv -f "$bin.tmp" "$bin"
-    stamp_set etcd "$ETCD_VERSION"
-    log "built etcd $ETCD_VERSION in $(since "$t0")"
-}
-
-# ---- build: Argo CRDs --------------------------------------------------------
-fetch_argo_crds() {
-    [[ -f $CRD_DIR/.complete ]] && return 0
-    local t0 src
-    t0=$(now_ms)
-    log "fetching Argo Workflows $ARGO_VERSION CRDs"
-    go_env
-    src=$(mod_download "$ARGO_MODULE@$ARGO_VERSION" Dir)
-    src=$src/manifests/base/crds/full
-    compgen -G "$src/argoproj.io_*.yaml" >/dev/null || die "no CRDs under $src"
-    rm -rf "$CRD_DIR"; mkdir -p "$CRD_DIR"
-    # Only the CRD manifests: kustomization.yaml is not a Kubernetes object.
-    cp "$src"/argoproj.io_*.yaml "$CRD_DIR/"
-    chmod u+w "$CRD_DIR"/*.yaml
-    touch "$CRD_DIR/.complete"
-    log "fetched $(ls "$CRD_DIR"/*.yaml | wc -l) CRDs in $(since "$t0")"
-}
-
-# ---- build: argo CLI ---------------------------------------------------------
-build_argo_cli() {
-    local bin=$BIN_DIR/argo
-    stamp_ok argo "$ARGO_VERSION" && [[ -x $bin ]] && return 0
-    local t0 src dir
-    t0=$(now_ms)
-    log "building argo CLI $ARGO_VERSION"
-    go_env
-    src=$(mod_download "$ARGO_MODULE@$ARGO_VERSION" Dir)
-    [[ -f $src/go.mod ]] || die "no module source for argo-workflows $ARGO_VERSION"
-    # Built as the main module from a writable copy so that every replace in its
-    # go.mod applies (tablewriter => v0.0.5) and go.sum is used as released, and
-    # because ui/embed.go embeds ui/dist/app, which the module zip lacks (the
-    # upstream Makefile puts a placeholder there for CLI builds as well).
-    dir=$SRC_DIR/argo-$ARGO_VERSION
-    rm -rf "$dir"; mkdir -p "$dir"
-    cp -R "$src/." "$dir/"
-    chmod -R u+w "$dir"
-    mkdir -p "$dir/ui/dist/app"
-    echo "Built without static files" >"$dir/ui/dist/app/index.html"
-    local p=$ARGO_MODULE
-    local ldflags="-s -w -X $p.version=$ARGO_VERSION -X $p.gitTag=$ARGO_VERSION"
-    ldflags+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
-    mkdir -p "$BIN_DIR"
-    (cd "$dir" && go build -trimpath -ldflags="$ldflags" -o "$bin.tmp" ./cmd/argo) \
-        >"$dir/build.log" 2>&1 || {
-        tail -n 40 "$dir/build.log" >&2
-        die "argo CLI build failed (full log: $dir/build.log)"
-    }
-    mv -f "$bin.tmp" "$bin"
-    stamp_set argo "$ARGO_VERSION"
-    log "built argo CLI $ARGO_VERSION in $(since "$t0")"
-}
-
-do_build() {
-    build_etcd
-    build_kube_apiserver
-    fetch_argo_crds
-}
-
-cmd_build() {
-    local t0; t0=$(now_ms)
-    with_lock do_build
-    log "build ready in $(since "$t0") (cache: $CACHE_DIR)"
-}
-
-cmd_build_argo() {
-    local t0; t0=$(now_ms)
-    with_lock build_argo_cli
-    log "argo CLI ready in $(since "$t0"): $BIN_DIR/argo"
-}
+SIM_START_MS=${JF_SIM_START_MS:-1000}
+SIM_RUN_MS=${JF_SIM_RUN_MS:-1000}
 
 # ---- run ---------------------------------------------------------------------
 CP_DIR=""
-ETCD_PID=""
-APISERVER_PID=""
+SIMULATED=""
+DETACH=""
+SERVER_PIDS=() # every server started, in start order
 WATCHDOG_PID=""
 CMD_PID=""
 
@@ -267,11 +84,11 @@ EOF
 
 show_logs() {
     local f n
-    for f in "$CP_DIR/etcd.log" "$CP_DIR/kube-apiserver.log" "$CP_DIR/kubectl.log"; do
+    for f in "$CP_DIR"/*.log; do
         [[ -s $f ]] || continue
         n=30
-        # etcd's log matters little while etcd is still up.
-        if [[ $f == */etcd.log ]] && alive "$ETCD_PID"; then n=5; fi
+        # etcd's log matters little.
+        [[ $f == */etcd.log ]] && n=5
         log "---- last lines of $f ----"
         tail -n "$n" "$f" >&2
     done
@@ -293,15 +110,74 @@ stop_pid() { # PID: TERM, wait up to 15 s, then KILL
     wait "$pid" 2>/dev/null || true
 }
 
-# Start etcd + kube-apiserver in a fresh temp dir, install the CRDs, write the
-# kubeconfig and the env file.  $1 = "detach" to let them outlive this shell.
+stop_servers() { # newest first: the controllers before the API server, etcd last
+    local i
+    for ((i = ${#SERVER_PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${SERVER_PIDS[i]}"; done
+}
+
+need_binary() { # NAME BUILD-TARGET
+    [[ -x $BIN_DIR/$1 ]] ||
+        die "no $1 in $BIN_DIR: build it with scripts/build-control-plane.sh $2 (or set JF_BIN_DIR)"
+}
+
+# launch NAME BINARY ARG...: start a server in the background, its output in $CP_DIR/NAME.log;
+# with DETACH it outlives this shell (`start`).
+launch() {
+    local name=$1
+    shift
+    if [[ -n $DETACH ]]; then
+        setsid nohup "$@" </dev/null >"$CP_DIR/$name.log" 2>&1 &
+    else
+        "$@" </dev/null >"$CP_DIR/$name.log" 2>&1 &
+    fi
+    SERVER_PIDS+=("$!")
+    printf '%s\n' "${SERVER_PIDS[*]}" >"$CP_DIR/pids"
+}
+
+# If this shell dies without running its traps (SIGKILL), stop what it started (the pids
+# file, read then, lists every server) and remove the temp dir.
+start_watchdog() {
+    (
+        trap - EXIT INT TERM
+        set +e
+        parent=$$
+        while kill -0 "$parent" 2>/dev/null; do sleep 1; done
+        pids=$(cat "$CP_DIR/pids")
+        [[ -f $CP_DIR/cmd.pid ]] && pids="$(cat "$CP_DIR/cmd.pid") $pids"
+        # shellcheck disable=SC2086
+        kill -TERM $pids
+        for ((i = 0; i < 100; i++)); do
+            left=""
+            for p in $pids; do kill -0 "$p" 2>/dev/null && left=1; done
+            [[ -n $left ]] || break
+            sleep 0.1
+        done
+        # shellcheck disable=SC2086
+        kill -KILL $pids
+        [[ ${JF_KEEP_CONTROL_PLANE:-0} == 1 ]] || rm -rf "$CP_DIR"
+    ) </dev/null >/dev/null 2>&1 &
+    WATCHDOG_PID=$!
+}
+
+# Start etcd + kube-apiserver in a fresh temp dir, install the CRDs, write the kubeconfig and
+# the env file; with SIMULATED, the simulated cluster too.
 start_control_plane() {
-    local detach=${1:-}
-    local t0; t0=$(now_ms)
+    local t0
+    t0=$(now_ms)
     need python3; need openssl; need kubectl; need curl
+    need_binary etcd core
+    need_binary kube-apiserver core
+    [[ -f $CRD_DIR/.complete || -n ${JF_CRD_DIR:-} ]] ||
+        die "no Argo $ARGO_VERSION CRDs in $CRD_DIR: run scripts/build-control-plane.sh core"
+    if [[ -n $SIMULATED ]]; then
+        need_binary kube-scheduler simulated
+        need_binary kwok simulated
+        need_binary workflow-controller simulated
+    fi
     CP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/jf-control-plane.XXXXXX")
     local certs=$CP_DIR/certs
     mkdir -p "$certs" "$CP_DIR/etcd"
+    [[ -n $DETACH ]] || start_watchdog
 
     local etcd_client etcd_peer api_port
     read -r etcd_client etcd_peer api_port <<<"$(free_ports 3)"
@@ -315,10 +191,7 @@ start_control_plane() {
     openssl genrsa -out "$certs/sa.key" 2048 2>/dev/null || start_fail "openssl genrsa failed"
     umask 022
 
-    local launch=()
-    [[ $detach == detach ]] && launch=(setsid nohup)
-
-    "${launch[@]}" "$BIN_DIR/etcd" \
+    launch etcd "$BIN_DIR/etcd" \
         --name jf \
         --data-dir "$CP_DIR/etcd" \
         --listen-client-urls "http://127.0.0.1:$etcd_client" \
@@ -326,15 +199,18 @@ start_control_plane() {
         --listen-peer-urls "http://127.0.0.1:$etcd_peer" \
         --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
         --initial-cluster "jf=http://127.0.0.1:$etcd_peer" \
-        --unsafe-no-fsync \
-        </dev/null >"$CP_DIR/etcd.log" 2>&1 &
-    ETCD_PID=$!
+        --unsafe-no-fsync
+    local etcd_pid=$!
 
-    # --endpoint-reconciler-type none: the default (lease) reconciler refuses a
-    # loopback advertise address, and nothing here needs the "kubernetes"
-    # Endpoints.  ServiceAccount admission is off so that pods can be created
-    # without a controller-manager making the "default" service accounts.
-    "${launch[@]}" "$BIN_DIR/kube-apiserver" \
+    # --endpoint-reconciler-type none: the default (lease) reconciler refuses a loopback
+    # advertise address, and nothing here needs the "kubernetes" Endpoints. ServiceAccount
+    # admission is off so that pods can be created without a controller-manager making the
+    # "default" service accounts. TaintNodesByCondition would taint every new Node not-ready,
+    # and with no node lifecycle controller nothing would lift it.
+    local disabled=ServiceAccount
+    [[ -n $SIMULATED ]] && disabled+=,TaintNodesByCondition
+    # shellcheck disable=SC2086
+    launch kube-apiserver "$BIN_DIR/kube-apiserver" \
         --etcd-servers "http://127.0.0.1:$etcd_client" \
         --bind-address 127.0.0.1 \
         --advertise-address 127.0.0.1 \
@@ -346,44 +222,17 @@ start_control_plane() {
         --service-account-key-file "$certs/sa.key" \
         --service-account-signing-key-file "$certs/sa.key" \
         --service-account-issuer https://kubernetes.default.svc.cluster.local \
-        --disable-admission-plugins ServiceAccount \
+        --disable-admission-plugins "$disabled" \
         --service-cluster-ip-range 10.0.0.0/24 \
         --allow-privileged=true \
-        ${JF_APISERVER_EXTRA_ARGS:-} \
-        </dev/null >"$CP_DIR/kube-apiserver.log" 2>&1 &
-    APISERVER_PID=$!
-    printf '%s %s\n' "$ETCD_PID" "$APISERVER_PID" >"$CP_DIR/pids"
-
-    if [[ $detach != detach ]]; then
-        # If this shell dies without running its traps (SIGKILL), stop what it
-        # started and remove the temp dir.
-        (
-            trap - EXIT INT TERM
-            set +e
-            parent=$$
-            while kill -0 "$parent" 2>/dev/null; do sleep 1; done
-            pids="$(cat "$CP_DIR/pids")"
-            [[ -f $CP_DIR/cmd.pid ]] && pids="$(cat "$CP_DIR/cmd.pid") $pids"
-            # shellcheck disable=SC2086
-            kill -TERM $pids
-            for ((i = 0; i < 100; i++)); do
-                left=""
-                for p in $pids; do kill -0 "$p" 2>/dev/null && left=1; done
-                [[ -n $left ]] || break
-                sleep 0.1
-            done
-            # shellcheck disable=SC2086
-            kill -KILL $pids
-            [[ ${JF_KEEP_CONTROL_PLANE:-0} == 1 ]] || rm -rf "$CP_DIR"
-        ) </dev/null >/dev/null 2>&1 &
-        WATCHDOG_PID=$!
-    fi
+        ${JF_APISERVER_EXTRA_ARGS:-}
+    local apiserver_pid=$!
 
     # Wait for /readyz.
     local server=https://127.0.0.1:$api_port deadline=$((SECONDS + READY_TIMEOUT)) ready=""
     while ((SECONDS < deadline)); do
-        alive "$ETCD_PID" || start_fail "etcd exited during start-up"
-        alive "$APISERVER_PID" || start_fail "kube-apiserver exited during start-up"
+        alive "$etcd_pid" || start_fail "etcd exited during start-up"
+        alive "$apiserver_pid" || start_fail "kube-apiserver exited during start-up"
         if [[ -s $certs/apiserver.crt ]] &&
             [[ $(curl -s --max-time 5 --cacert "$certs/apiserver.crt" \
                 -H "Authorization: Bearer $admin_token" "$server/readyz" 2>/dev/null) == ok ]]; then
@@ -435,11 +284,11 @@ current-context: admin
 EOF
     chmod 600 "$kubeconfig"
 
-    # Install the CRDs with create (the object as-is; client-side apply would
-    # try to store the ~3 MB workflow CRD in an annotation).  --validate=false
-    # skips kubectl's per-object OpenAPI round trips (15-20 s here); the API
-    # server still validates each CRD itself.
-    local t1; t1=$(now_ms)
+    # Install the CRDs with create (the object as-is; client-side apply would try to store the
+    # ~3 MB workflow CRD in an annotation). --validate=false skips kubectl's per-object OpenAPI
+    # round trips (15-20 s here); the API server still validates each CRD itself.
+    local t1
+    t1=$(now_ms)
     kubectl --kubeconfig "$kubeconfig" create --validate=false -f "$CRD_DIR" \
         >"$CP_DIR/kubectl.log" 2>&1 ||
         start_fail "installing the Argo CRDs failed"
@@ -453,8 +302,10 @@ EOF
         start_fail "the Argo CRDs did not become Established"
     log "Argo $ARGO_VERSION CRDs established in $(since "$t1"); control plane up in $(since "$t0")"
 
+    [[ -z $SIMULATED ]] || start_simulated_cluster "$kubeconfig"
+
     local argo_bin=""
-    stamp_ok argo "$ARGO_VERSION" && [[ -x $BIN_DIR/argo ]] && argo_bin=$BIN_DIR/argo
+    [[ -x $BIN_DIR/argo ]] && argo_bin=$BIN_DIR/argo
     {
         echo "export KUBECONFIG='$kubeconfig'"
         echo "export JF_TEST_KUBECONFIG='$kubeconfig'"
@@ -467,9 +318,62 @@ EOF
         echo "export JF_TEST_CACHE_DIR='$CACHE_DIR'"
         echo "export JF_TEST_CONTROL_PLANE_DIR='$CP_DIR'"
         [[ -n $argo_bin ]] && echo "export JF_TEST_ARGO_BIN='$argo_bin'"
+        if [[ -n $SIMULATED ]]; then
+            echo "export JF_TEST_SIMULATED=1"
+            echo "export JF_TEST_SIM_RUN_MS='$SIM_RUN_MS'"
+        fi
         true
     } >"$CP_DIR/env"
     chmod 600 "$CP_DIR/env"
+}
+
+# kube-scheduler, KWOK with its nodes, Argo's workflow-controller; then one probe workflow
+# proves that a step is scheduled, run and finished before any test starts.
+start_simulated_cluster() {
+    local kubeconfig=$1 t0 sim=$SCRIPTS/simulated-cluster
+    t0=$(now_ms)
+    local k=(kubectl --kubeconfig "$kubeconfig")
+    "${k[@]}" create -f "$sim/nodes.yaml" >>"$CP_DIR/kubectl.log" 2>&1 ||
+        start_fail "creating the simulated nodes failed"
+    sed -e "s/@START_MS@/$SIM_START_MS/g" -e "s/@RUN_MS@/$SIM_RUN_MS/g" \
+        "$sim/stages.yaml" >"$CP_DIR/kwok-stages.yaml"
+    # No --server-address and no --node-port: KWOK opens no port at all.
+    launch kwok "$BIN_DIR/kwok" \
+        --kubeconfig "$kubeconfig" \
+        --config "$CP_DIR/kwok-stages.yaml" \
+        --manage-all-nodes=false \
+        --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake
+    # --secure-port 0: no health or metrics endpoint (it would listen on every interface).
+    launch kube-scheduler "$BIN_DIR/kube-scheduler" \
+        --kubeconfig "$kubeconfig" \
+        --leader-elect=false \
+        --secure-port 0
+    "${k[@]}" wait --for condition=Ready node --all --timeout=60s >>"$CP_DIR/kubectl.log" 2>&1 ||
+        start_fail "KWOK did not report the simulated nodes Ready"
+
+    # The controller reads its configuration from the namespace it runs in. It reconciles a
+    # workflow at most once per DEFAULT_REQUEUE_TIME (10 s by default; Argo's own e2e tests use
+    # 1 s, which makes a 3-step chain take seconds instead of half a minute).
+    if ! "${k[@]}" create namespace argo >>"$CP_DIR/kubectl.log" 2>&1 ||
+        ! "${k[@]}" create -f "$sim/workflow-controller-configmap.yaml" >>"$CP_DIR/kubectl.log" 2>&1; then
+        start_fail "creating the workflow-controller's configuration failed"
+    fi
+    launch workflow-controller env LEADER_ELECTION_DISABLE=true DEFAULT_REQUEUE_TIME=1s \
+        "$BIN_DIR/workflow-controller" \
+        --kubeconfig "$kubeconfig" \
+        --namespace argo \
+        --executor-image "quay.io/argoproj/argoexec:$ARGO_VERSION"
+
+    "${k[@]}" create -f "$sim/probe-workflow.yaml" >>"$CP_DIR/kubectl.log" 2>&1 ||
+        start_fail "creating the probe workflow failed"
+    "${k[@]}" -n argo wait --for jsonpath='{.status.phase}'=Succeeded workflow/probe \
+        --timeout="${READY_TIMEOUT}s" >>"$CP_DIR/kubectl.log" 2>&1 || {
+        "${k[@]}" -n argo get workflow,pod -o wide >>"$CP_DIR/kubectl.log" 2>&1
+        start_fail "the probe workflow did not succeed: the simulated cluster does not run workflows"
+    }
+    "${k[@]}" -n argo delete workflow probe --wait=false >>"$CP_DIR/kubectl.log" 2>&1 || true
+    log "simulated cluster (4 nodes, scheduler, KWOK, workflow-controller) ran a probe" \
+        "workflow in $(since "$t0")"
 }
 
 cleanup_run() {
@@ -479,10 +383,9 @@ cleanup_run() {
         kill "$WATCHDOG_PID" 2>/dev/null || true
         wait "$WATCHDOG_PID" 2>/dev/null || true
     fi
-    # restart-apiserver may have replaced the pid.
-    [[ -f $CP_DIR/pids ]] && read -r ETCD_PID APISERVER_PID <"$CP_DIR/pids"
-    stop_pid "$APISERVER_PID"
-    stop_pid "$ETCD_PID"
+    # restart-apiserver may have replaced a pid.
+    [[ -n $CP_DIR && -f $CP_DIR/pids ]] && read -r -a SERVER_PIDS <"$CP_DIR/pids"
+    stop_servers
     if [[ -n $CP_DIR && -d $CP_DIR ]]; then
         if [[ ${JF_KEEP_CONTROL_PLANE:-0} == 1 ]]; then
             log "kept $CP_DIR"
@@ -493,20 +396,33 @@ cleanup_run() {
     exit "$rc"
 }
 
+# Leading options of `run` and `start`; sets SIMULATED and OPTIONS_USED (how many it read).
+parse_start_options() {
+    OPTIONS_USED=0
+    while (($# > 0)); do
+        case $1 in
+        --simulated) SIMULATED=1 ;;
+        *) break ;;
+        esac
+        shift
+        OPTIONS_USED=$((OPTIONS_USED + 1))
+    done
+}
+
 cmd_run() {
+    parse_start_options "$@"
+    shift "$OPTIONS_USED"
     [[ ${1:-} == -- ]] && shift
-    (($# > 0)) || die "usage: $0 run -- CMD [ARG...]"
-    cmd_build
+    (($# > 0)) || die "usage: $0 run [--simulated] -- CMD [ARG...]"
     trap cleanup_run EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM
     start_control_plane
     # shellcheck disable=SC1091
     source "$CP_DIR/env"
-    # CMD runs in the background so that a signal sent to this script alone is
-    # handled at once (bash defers traps while a foreground child runs); the
-    # handler passes it on as SIGTERM, because background commands of a
-    # non-interactive shell ignore SIGINT.
+    # CMD runs in the background so that a signal sent to this script alone is handled at once
+    # (bash defers traps while a foreground child runs); the handler passes it on as SIGTERM,
+    # because background commands of a non-interactive shell ignore SIGINT.
     if { : <&0; } 2>/dev/null; then
         "$@" <&0 &
     else # no standard input at all
@@ -532,9 +448,12 @@ forward_signal() { # EXIT_CODE
 }
 
 cmd_start() {
-    cmd_build
-    trap 'rc=$?; if ((rc != 0)); then stop_pid "$APISERVER_PID"; stop_pid "$ETCD_PID"; fi' EXIT
-    start_control_plane detach
+    parse_start_options "$@"
+    shift "$OPTIONS_USED"
+    (($# == 0)) || die "usage: $0 start [--simulated]"
+    DETACH=1
+    trap 'rc=$?; ((rc == 0)) || stop_servers' EXIT
+    start_control_plane
     printf '%s\n' "$CP_DIR" >"$CACHE_DIR/current"
     log "running; stop with: $0 stop $CP_DIR"
     printf '%s\n' "$CP_DIR/env"
@@ -544,11 +463,12 @@ cmd_stop() {
     local dir=${1:-}
     [[ -z $dir && -f $CACHE_DIR/current ]] && dir=$(cat "$CACHE_DIR/current")
     [[ -n $dir && -f $dir/pids ]] || die "no running control plane found"
-    local etcd apiserver pid i
-    read -r etcd apiserver <"$dir/pids"
-    for pid in "$apiserver" "$etcd"; do
+    local pids pid i n
+    read -r -a pids <"$dir/pids"
+    for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+        pid=${pids[i]}
         kill -TERM "$pid" 2>/dev/null || continue
-        for ((i = 0; i < 150; i++)); do
+        for ((n = 0; n < 150; n++)); do
             kill -0 "$pid" 2>/dev/null || break
             sleep 0.1
         done
@@ -560,15 +480,17 @@ cmd_stop() {
 }
 
 # For tests that prove a client survives an API server restart: same flags, port and certs;
-# the new pid replaces the old one in DIR/pids, which teardown reads.
+# the new pid replaces the old one in DIR/pids (etcd, kube-apiserver, then the rest), which
+# teardown reads.
 cmd_restart_apiserver() {
-    local dir=${1:-${JF_TEST_CONTROL_PLANE_DIR:-}} etcd apiserver args=() i
+    local dir=${1:-${JF_TEST_CONTROL_PLANE_DIR:-}} pids=() args=() i
     [[ -n $dir && -f $dir/pids && -f $dir/env ]] || die "no running control plane found"
-    read -r etcd apiserver <"$dir/pids"
-    mapfile -d '' args <"/proc/$apiserver/cmdline" 2>/dev/null || die "kube-apiserver is not running"
-    stop_pid "$apiserver"
+    read -r -a pids <"$dir/pids"
+    mapfile -d '' args <"/proc/${pids[1]}/cmdline" 2>/dev/null || die "kube-apiserver is not running"
+    stop_pid "${pids[1]}"
     setsid nohup "${args[@]}" </dev/null >>"$dir/kube-apiserver.log" 2>&1 &
-    printf '%s %s\n' "$etcd" "$!" >"$dir/pids"
+    pids[1]=$!
+    printf '%s\n' "${pids[*]}" >"$dir/pids"
     # shellcheck disable=SC1091
     source "$dir/env"
     local auth="Authorization: Bearer $JF_TEST_ADMIN_TOKEN"
@@ -585,6 +507,7 @@ cmd_env() {
 K8S_VERSION=$K8S_VERSION
 ETCD_VERSION=$ETCD_VERSION
 ARGO_VERSION=$ARGO_VERSION
+KWOK_VERSION=$KWOK_VERSION
 ARGO_MODULE=$ARGO_MODULE
 CACHE_DIR=$CACHE_DIR
 BIN_DIR=$BIN_DIR
@@ -600,11 +523,12 @@ usage() {
 main() {
     local sub=${1:-}
     (($# > 0)) && shift
+    [[ $(uname -s) == Linux ]] || die "Linux only (it runs Linux binaries and uses setsid, flock)"
     case $sub in
-    build) cmd_build ;;
-    build-argo) cmd_build_argo ;;
+    build) exec "$SCRIPTS/build-control-plane.sh" "${@:-core}" ;;
+    build-argo) exec "$SCRIPTS/build-control-plane.sh" argo ;;
     run) cmd_run "$@" ;;
-    start) cmd_start ;;
+    start) cmd_start "$@" ;;
     stop) cmd_stop "$@" ;;
     restart-apiserver) cmd_restart_apiserver "$@" ;;
     env) cmd_env ;;

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::sync::RwLock;
 use std::time::Duration;
 
+use common::notebook::Notebook;
 use common::proxy::{closed_port, wait_for, LoseAnswerProxy, SilentServer};
 use common::{kubectl, manifest, run, Cluster, TempDir, ROOT};
 use serde_json::Value;
@@ -24,68 +25,6 @@ fn fixture(name: &str) -> String {
         .join(name)
         .display()
         .to_string()
-}
-
-/// A namespace with the README's account and Role, a notebook pod from a fixture, and a
-/// kubeconfig with the notebook account's token (its context namespace set if `in_context`).
-struct Notebook {
-    cluster: Cluster,
-    namespace: String,
-    pod: String,
-    dir: TempDir,
-    kubeconfig: String,
-}
-
-impl Notebook {
-    fn new(label: &str, fixture: &str, on_node: bool) -> Self {
-        Self::with_role(label, fixture, on_node, None, false)
-    }
-
-    fn with_role(
-        label: &str,
-        fixture: &str,
-        on_node: bool,
-        drop_rule: Option<&str>,
-        in_context: bool,
-    ) -> Self {
-        let cluster = Cluster::connect();
-        let namespace = cluster.namespace(label);
-        cluster.create_rbac(&namespace, drop_rule);
-        let pod = cluster.create_pod(&namespace, fixture, on_node);
-        let dir = TempDir::new(label);
-        let kubeconfig = cluster
-            .notebook_kubeconfig(dir.path(), &namespace, in_context)
-            .display()
-            .to_string();
-        Notebook {
-            cluster,
-            namespace,
-            pod,
-            dir,
-            kubeconfig,
-        }
-    }
-
-    /// `render --pod POD -n NS --kubeconfig K --workdir /home/jovyan ARGS...`
-    fn render(&self, args: &[&str]) -> common::Run {
-        let mut all = vec![
-            "render",
-            "--pod",
-            &self.pod,
-            "-n",
-            &self.namespace,
-            "--kubeconfig",
-            &self.kubeconfig,
-            "--workdir",
-            "/home/jovyan",
-        ];
-        all.extend_from_slice(args);
-        run(&all, &[], None)
-    }
-
-    fn workflows(&self) -> Vec<Value> {
-        self.cluster.list(&self.namespace, "workflows")
-    }
 }
 
 fn read_lock() -> std::sync::RwLockReadGuard<'static, ()> {

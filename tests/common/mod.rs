@@ -4,7 +4,9 @@
 
 #![allow(dead_code)]
 
+pub mod notebook;
 pub mod proxy;
+pub mod simulated;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -1,0 +1,68 @@
+//! A notebook in a namespace of its own: the README's account and Role, the notebook pod from
+//! a fixture, and a kubeconfig with the account's token; what most cluster tests start from.
+
+use serde_json::Value;
+
+use super::{run, Cluster, Run, TempDir};
+
+/// A namespace with the README's account and Role, a notebook pod from a fixture, and a
+/// kubeconfig with the notebook account's token (its context namespace set if `in_context`).
+pub struct Notebook {
+    pub cluster: Cluster,
+    pub namespace: String,
+    pub pod: String,
+    pub dir: TempDir,
+    pub kubeconfig: String,
+}
+
+impl Notebook {
+    pub fn new(label: &str, fixture: &str, on_node: bool) -> Self {
+        Self::with_role(label, fixture, on_node, None, false)
+    }
+
+    pub fn with_role(
+        label: &str,
+        fixture: &str,
+        on_node: bool,
+        drop_rule: Option<&str>,
+        in_context: bool,
+    ) -> Self {
+        let cluster = Cluster::connect();
+        let namespace = cluster.namespace(label);
+        cluster.create_rbac(&namespace, drop_rule);
+        let pod = cluster.create_pod(&namespace, fixture, on_node);
+        let dir = TempDir::new(label);
+        let kubeconfig = cluster
+            .notebook_kubeconfig(dir.path(), &namespace, in_context)
+            .display()
+            .to_string();
+        Notebook {
+            cluster,
+            namespace,
+            pod,
+            dir,
+            kubeconfig,
+        }
+    }
+
+    /// `render --pod POD -n NS --kubeconfig K --workdir /home/jovyan ARGS...`
+    pub fn render(&self, args: &[&str]) -> Run {
+        let mut all = vec![
+            "render",
+            "--pod",
+            &self.pod,
+            "-n",
+            &self.namespace,
+            "--kubeconfig",
+            &self.kubeconfig,
+            "--workdir",
+            "/home/jovyan",
+        ];
+        all.extend_from_slice(args);
+        run(&all, &[], None)
+    }
+
+    pub fn workflows(&self) -> Vec<Value> {
+        self.cluster.list(&self.namespace, "workflows")
+    }
+}
