@@ -297,7 +297,7 @@ EOF
         f=${f##*/argoproj.io_}
         crds+=("crd/${f%.yaml}.argoproj.io")
     done
-    kubectl --kubeconfig "$kubeconfig" wait --for condition=established --timeout=60s \
+    kubectl --kubeconfig "$kubeconfig" wait --for condition=established --timeout="${READY_TIMEOUT}s" \
         "${crds[@]}" >>"$CP_DIR/kubectl.log" 2>&1 ||
         start_fail "the Argo CRDs did not become Established"
     log "Argo $ARGO_VERSION CRDs established in $(since "$t1"); control plane up in $(since "$t0")"
@@ -348,7 +348,7 @@ start_simulated_cluster() {
         --kubeconfig "$kubeconfig" \
         --leader-elect=false \
         --secure-port 0
-    "${k[@]}" wait --for condition=Ready node --all --timeout=60s >>"$CP_DIR/kubectl.log" 2>&1 ||
+    "${k[@]}" wait --for condition=Ready node --all --timeout="${READY_TIMEOUT}s" >>"$CP_DIR/kubectl.log" 2>&1 ||
         start_fail "KWOK did not report the simulated nodes Ready"
 
     # The controller reads its configuration from the namespace it runs in. It reconciles a

@@ -71,11 +71,26 @@ fn z2jh_notebook(label: &str, home_modes: &[&str]) -> Notebook {
 
 // ---- every golden runs ----------------------------------------------------------------------
 
-/// A Workflow golden of tests/cmd: its name, the manifest and the arguments that render it.
+/// A Workflow golden of tests/cmd: its name, the manifest, and the arguments and environment
+/// (other than HOME) that render it.
 struct Golden {
     stem: String,
     manifest: Value,
     args: Vec<String>,
+    env: Vec<(String, String)>,
+}
+
+/// A path of a trycmd case (relative to tests/cmd) made absolute.
+fn case_path(value: &str) -> String {
+    if value.starts_with("../") {
+        Path::new(ROOT)
+            .join("tests/cmd")
+            .join(value)
+            .display()
+            .to_string()
+    } else {
+        value.to_string()
+    }
 }
 
 fn workflow_goldens() -> Vec<Golden> {
@@ -103,10 +118,25 @@ fn workflow_goldens() -> Vec<Golden> {
             .unwrap_or_else(|| panic!("no args in {stem}.toml"));
         let args: Vec<String> =
             serde_json::from_str(args_line).unwrap_or_else(|err| panic!("{stem}.toml args: {err}"));
+        // `KEY = "value"` lines of its [env.add] table.
+        let env = case
+            .split_once("[env.add]")
+            .map(|(_, table)| table)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.split_once(" = "))
+            .filter(|(key, _)| *key != "HOME")
+            .map(|(key, value)| {
+                let value: String = serde_json::from_str(value)
+                    .unwrap_or_else(|err| panic!("{stem}.toml env {key}: {err}"));
+                (key.to_string(), case_path(&value))
+            })
+            .collect();
         goldens.push(Golden {
             stem,
             manifest: object,
             args,
+            env,
         });
     }
     goldens.sort_by(|a, b| a.stem.cmp(&b.stem));
@@ -121,7 +151,6 @@ fn workflow_goldens() -> Vec<Golden> {
 /// The golden's arguments for `--submit` into `namespace`: fixture paths made absolute, its own
 /// `-n` and `-o` dropped.
 fn submit_args(golden: &Golden, namespace: &str, kubeconfig: &str) -> Vec<String> {
-    let cases = Path::new(ROOT).join("tests/cmd");
     let mut args = Vec::new();
     let mut given = golden.args.iter();
     while let Some(arg) = given.next() {
@@ -129,10 +158,7 @@ fn submit_args(golden: &Golden, namespace: &str, kubeconfig: &str) -> Vec<String
             "-n" | "--namespace" | "-o" | "--output" => {
                 given.next();
             }
-            path if path.starts_with("../") => {
-                args.push(cases.join(path).display().to_string());
-            }
-            other => args.push(other.to_string()),
+            other => args.push(case_path(other)),
         }
     }
     args.extend(
@@ -169,7 +195,12 @@ fn every_workflow_golden_runs_to_succeeded() {
         let kubeconfig = cluster.notebook_kubeconfig(&dir, &namespace, false);
         let args = submit_args(&golden, &namespace, kubeconfig.to_str().unwrap());
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        let submitted = run(&args, &[], None);
+        let env: Vec<(&str, &str)> = golden
+            .env
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let submitted = run(&args, &env, None);
         submitted.assert_ok();
         created.push((
             format!("{} --submit", golden.stem),
