@@ -212,6 +212,7 @@ fn render_and_read_back(expression_text: &str, mode: CommandMode) -> Manifest {
         pipeline: &pipeline,
         settings: &Settings::default(),
         workdir: "/home/jovyan",
+        cluster: None,
     })
     .unwrap_or_else(|err| panic!("{expression_text:?} does not render: {err:#}"));
     let yaml_text = output::to_text(&rendered.manifest, OutputFormat::Yaml).unwrap();

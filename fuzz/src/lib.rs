@@ -190,6 +190,7 @@ fn render_and_check(
         pipeline,
         settings,
         workdir,
+        cluster: None,
     };
     let Ok(rendered) = render::render(&input) else {
         return;
