@@ -5,7 +5,7 @@
 # (scripts/build-control-plane.sh). Needs Go, kubectl, openssl, python3 and curl; no Docker.
 # Linux only.
 #
-#   1. tests/cluster.rs (+ completion from tests/plugin.rs): kube-apiserver + etcd with Argo's
+#   1. tests/cluster.rs (+ completion from tests/kubectl_completion.rs): kube-apiserver + etcd with Argo's
 #      full CRDs; no controllers, so nothing runs.
 #   2. tests/runs.rs: the simulated cluster (--simulated): kube-scheduler, KWOK's fake
 #      JupyterHub nodes and Argo's workflow-controller, so workflows really run.
@@ -38,7 +38,7 @@ scripts/build-control-plane.sh "${targets[@]}"
 # Compile before a control plane starts, so that one is up only while tests run.
 run_targets=()
 for t in "${RUN_TESTS[@]}"; do run_targets+=(--test "$t"); done
-cargo test --locked --test cluster --test plugin --test wait "${run_targets[@]}" --no-run
+cargo test --locked --test cluster --test kubectl_completion --test wait "${run_targets[@]}" --no-run
 log "built in $((SECONDS - start))s"
 
 # 1. One control plane for both: the cluster tests, then completion of --pod/--container/-n.
@@ -50,7 +50,7 @@ scripts/control-plane.sh run -- bash -c '
     # A binary of its own: one of its tests restarts kube-apiserver.
     cargo test --locked --test wait -- --ignored --test-threads="${JF_E2E_THREADS:-2}" "$@"
     if [[ $# -eq 0 ]]; then
-        cargo test --locked --test plugin cluster_completion -- --ignored
+        cargo test --locked --test kubectl_completion cluster_completion -- --ignored
     fi
 ' e2e "$@" || status=$?
 log "cluster tests: $((SECONDS - t1))s (exit $status)"

@@ -1,5 +1,6 @@
-//! CLI goldens over realistic notebook pods (tests/cmd/*.toml with their .stdout/.stderr).
-//! Refresh after an intended change with `TRYCMD=overwrite cargo test --test cli`.
+//! CLI goldens, pinned with trycmd (a .toml with its .stdout/.stderr): renders of realistic
+//! notebook pods and errors (tests/cmd), and the help texts (tests/help). Refresh after an
+//! intended change with `TRYCMD=overwrite cargo test --test cli`, and review the diff.
 
 use std::path::Path;
 
@@ -8,7 +9,9 @@ use kubectl_jupyterflow::pipeline::check_step_name;
 
 #[test]
 fn cli_goldens() {
-    trycmd::TestCases::new().case("tests/cmd/*.toml");
+    trycmd::TestCases::new()
+        .case("tests/cmd/*.toml")
+        .case("tests/help/*.toml");
 }
 
 /// Every golden manifest must parse back into our typed structs (which reject unknown

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::notebook::Notebook;
 use common::proxy::{closed_port, wait_for, LoseAnswerProxy, SilentServer};
-use common::{kubectl, manifest, run, Cluster, TempDir, ROOT};
+use common::{kubectl, manifest, run, temp_dir, Cluster, TempDir, ROOT};
 use serde_json::Value;
 
 /// The cron-workflow CRD is cluster-wide: the test that removes it takes this for writing,
@@ -209,7 +209,7 @@ fn a_missing_pod_is_named_with_its_namespace() {
 fn rejected_credentials_say_to_refresh_them() {
     let cluster = Cluster::connect();
     let namespace = cluster.namespace("bad-token");
-    let dir = TempDir::new("bad-token");
+    let dir = temp_dir("bad-token");
     let kubeconfig =
         cluster
             .plane
@@ -241,7 +241,7 @@ fn rejected_credentials_say_to_refresh_them() {
 #[ignore = "needs cluster"]
 fn no_mounted_token_says_to_ask_the_admin_or_use_a_pod_file() {
     let cluster = Cluster::connect();
-    let empty = TempDir::new("no-token");
+    let empty = temp_dir("no-token");
     let port = cluster.plane.port.to_string();
     let result = run(
         &["render", "-c", "python a.py"],
@@ -266,9 +266,9 @@ fn no_mounted_token_says_to_ask_the_admin_or_use_a_pod_file() {
 
 #[test]
 #[ignore = "needs cluster"]
-fn a_closed_port_fails_fast_and_says_what_to_check() {
+fn a_closed_port_fails_and_says_what_to_check() {
     let cluster = Cluster::connect();
-    let dir = TempDir::new("closed");
+    let dir = temp_dir("closed");
     let server = format!("https://127.0.0.1:{}", closed_port());
     let kubeconfig = cluster
         .plane
@@ -295,11 +295,6 @@ fn a_closed_port_fails_fast_and_says_what_to_check() {
     );
     assert!(error.contains("connection refused"), "{error}");
     assert!(error.contains("--pod-file"), "{error}");
-    assert!(
-        result.elapsed < Duration::from_secs(10),
-        "took {:?}",
-        result.elapsed
-    );
 }
 
 #[test]
@@ -307,7 +302,7 @@ fn a_closed_port_fails_fast_and_says_what_to_check() {
 fn a_server_that_never_answers_fails_within_30_seconds() {
     let cluster = Cluster::connect();
     let silent = SilentServer::start();
-    let dir = TempDir::new("silent");
+    let dir = temp_dir("silent");
     let server = format!("https://127.0.0.1:{}", silent.port);
     let kubeconfig = cluster
         .plane
@@ -328,6 +323,9 @@ fn a_server_that_never_answers_fails_within_30_seconds() {
     let error = result.assert_error();
     assert!(error.contains("did not answer within 20s"), "{error}");
     assert!(error.contains("kubectl cluster-info"), "{error}");
+    // Not a speed check: giving up is the feature. The README promises 20 s in all
+    // (client::TOTAL_TIMEOUT); without that budget it would take far longer; 30 s leaves room for a
+    // loaded machine.
     assert!(
         result.elapsed < Duration::from_secs(30),
         "took {:?}",
@@ -1039,7 +1037,7 @@ fn every_golden_manifest_passes_argo_lint() {
              (scripts/e2e.sh does), or set JF_SKIP_ARGO_LINT=1 to skip this check"
         );
     };
-    let dir = TempDir::new("lint");
+    let dir = temp_dir("lint");
     let lint = |file: &Path| {
         std::process::Command::new(&argo)
             .args(["lint", "--offline"])

@@ -1,25 +1,35 @@
 //! `kubectl jupyterflow config`: the starter file and the effective config, through the binary.
 
-use std::process::Command;
+mod common;
 
-fn jupyterflow(home: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_kubectl-jupyterflow"));
-    command.env_clear().env("HOME", home);
-    command
+use std::path::Path;
+
+use common::{temp_dir, Runner, BIN, ROOT};
+
+/// The binary with a `$HOME` the test keeps across runs.
+fn jupyterflow(home: &Path) -> Runner {
+    Runner::new(BIN).home(home)
+}
+
+fn render_args() -> [String; 7] {
+    [
+        "render",
+        "--pod-file",
+        &format!("{ROOT}/examples/notebook-pod.yaml"),
+        "--workdir",
+        "/home/jovyan",
+        "-c",
+        "python a.py",
+    ]
+    .map(String::from)
 }
 
 #[test]
 fn config_init_writes_a_starter_file_that_config_reads_back() {
-    let home = tempdir();
-    let init = jupyterflow(&home)
-        .args(["config", "--init"])
-        .output()
-        .unwrap();
-    assert!(
-        init.status.success(),
-        "{}",
-        String::from_utf8_lossy(&init.stderr)
-    );
+    let home = temp_dir("config-home");
+    let home = home.path();
+    let init = jupyterflow(home).args(["config", "--init"]).run();
+    init.assert_ok();
     assert!(init.stdout.is_empty(), "nothing on stdout");
     let written = std::fs::read_to_string(home.join(".jupyterflow.yaml")).unwrap();
     assert!(
@@ -27,66 +37,52 @@ fn config_init_writes_a_starter_file_that_config_reads_back() {
         "{written}"
     );
 
-    let again = jupyterflow(&home)
-        .args(["config", "--init"])
-        .output()
-        .unwrap();
-    assert_eq!(again.status.code(), Some(1), "refuses to overwrite");
-    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
-    let legacy = jupyterflow(&home)
+    let again = jupyterflow(home).args(["config", "--init"]).run();
+    assert_eq!(again.code, Some(1), "refuses to overwrite");
+    assert!(again.stderr.contains("--force"), "{}", again.stderr);
+    let legacy = jupyterflow(home)
         .args(["config", "--generate-config", "--force"])
-        .output()
-        .unwrap();
-    assert!(legacy.status.success(), "JupyterFlow's flag name works");
+        .run();
+    assert!(legacy.success(), "JupyterFlow's flag name works");
 
-    let show = jupyterflow(&home).arg("config").output().unwrap();
-    assert!(show.status.success());
-    assert_eq!(String::from_utf8_lossy(&show.stdout), "spec: {}\n");
+    assert_eq!(jupyterflow(home).arg("config").stdout(), "spec: {}\n");
 }
 
 #[test]
 fn config_prints_the_effective_settings_and_render_uses_them() {
-    let home = tempdir();
+    let home = temp_dir("config-home");
+    let home = home.path();
     let file = home.join("team.yaml");
     std::fs::write(
         &file,
         "spec:\n  image: team/image:3\n  env:\n  - {name: PROJECT, value: churn}\n",
     )
     .unwrap();
-    let show = jupyterflow(&home)
+    let show = jupyterflow(home)
         .arg("config")
         .env("JUPYTERFLOW_CONFIG_FILE", &file)
-        .output()
-        .unwrap();
-    let printed = String::from_utf8_lossy(&show.stdout);
+        .run();
+    show.assert_ok();
     assert!(
-        printed.contains("image: team/image:3") && printed.contains("PROJECT"),
-        "{printed}"
+        show.stdout.contains("image: team/image:3") && show.stdout.contains("PROJECT"),
+        "{}",
+        show.stdout
     );
-    assert!(String::from_utf8_lossy(&show.stderr).contains("team.yaml"));
+    assert!(show.stderr.contains("team.yaml"), "{}", show.stderr);
 
-    let pod = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/notebook-pod.yaml");
     let render = |extra: &[&str]| {
-        let mut command = jupyterflow(&home);
-        command.env("JUPYTERFLOW_CONFIG_FILE", &file);
-        command.args([
-            "render",
-            "--pod-file",
-            pod,
-            "--workdir",
-            "/home/jovyan",
-            "-c",
-            "python a.py",
-        ]);
-        command.args(extra).output().unwrap()
+        jupyterflow(home)
+            .env("JUPYTERFLOW_CONFIG_FILE", &file)
+            .args(render_args())
+            .args(extra)
+            .stdout()
     };
-    let from_config = String::from_utf8_lossy(&render(&[]).stdout).into_owned();
+    let from_config = render(&[]);
     assert!(
         from_config.contains("image: team/image:3"),
         "config file wins over the pod"
     );
-    let from_flag =
-        String::from_utf8_lossy(&render(&["--image", "flag/image:1"]).stdout).into_owned();
+    let from_flag = render(&["--image", "flag/image:1"]);
     assert!(
         from_flag.contains("image: flag/image:1") && !from_flag.contains("team/image"),
         "flag wins"
@@ -95,64 +91,38 @@ fn config_prints_the_effective_settings_and_render_uses_them() {
 
 #[test]
 fn a_broken_config_file_is_an_error_naming_it() {
-    let home = tempdir();
-    std::fs::write(home.join(".jupyterflow.yaml"), "spec:\n  imagee: x\n").unwrap();
-    let pod = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/notebook-pod.yaml");
-    let out = jupyterflow(&home)
-        .args([
-            "render",
-            "--pod-file",
-            pod,
-            "--workdir",
-            "/home/jovyan",
-            "-c",
-            "python a.py",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(out.stdout.is_empty());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let home = temp_dir("config-home");
+    std::fs::write(
+        home.path().join(".jupyterflow.yaml"),
+        "spec:\n  imagee: x\n",
+    )
+    .unwrap();
+    let run = jupyterflow(home.path()).args(render_args()).run();
+    let error = run.assert_error();
     assert!(
-        stderr.contains(".jupyterflow.yaml") && stderr.contains("imagee"),
-        "{stderr}"
+        error.contains(".jupyterflow.yaml") && error.contains("imagee"),
+        "{error}"
     );
-    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert_eq!(run.stderr.lines().count(), 1, "one line: {}", run.stderr);
 }
 
 /// A config file that Python's `json.dump` wrote: non-ASCII as `\u` escapes, an emoji as a
 /// surrogate pair. Valid JSON, so it must be read, and the value must reach the steps.
 #[test]
 fn a_json_config_file_with_surrogate_pair_escapes_is_read() {
-    let home = tempdir();
-    let file = home.join("team.json");
+    let home = temp_dir("config-home");
+    let file = home.path().join("team.json");
     std::fs::write(
         &file,
         r#"{"spec": {"env": [{"name": "GREETING", "value": "Gr\u00fc\u00dfe \ud83c\udf89"}]}}"#,
     )
     .unwrap();
-    let pod = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/notebook-pod.yaml");
-    let out = jupyterflow(&home)
+    let out = jupyterflow(home.path())
         .env("JUPYTERFLOW_CONFIG_FILE", &file)
-        .args([
-            "render",
-            "--pod-file",
-            pod,
-            "--workdir",
-            "/home/jovyan",
-            "-c",
-            "python a.py",
-            "-o",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        .args(render_args())
+        .args(["-o", "json"])
+        .stdout();
+    let manifest: serde_json::Value = serde_json::from_str(&out).unwrap();
     let env = manifest["spec"]["templates"][1]["container"]["env"]
         .as_array()
         .unwrap();
@@ -162,16 +132,3 @@ fn a_json_config_file_with_surrogate_pair_escapes_is_read() {
         "{env:?}"
     );
 }
-
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "jupyterflow-config-test-{}-{}",
-        std::process::id(),
-        COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);

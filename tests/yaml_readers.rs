@@ -10,9 +10,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
-use common::{run, TempDir, ROOT};
+use common::{required_tool, run, temp_dir, Runner, ROOT};
 use serde_json::Value;
 
 /// Strings that are not plain strings to some YAML reader, or that need care to stay one.
@@ -236,43 +235,22 @@ fn corpus_args() -> Vec<String> {
 }
 
 /// `kubectl` decodes a file without a cluster with `patch --local`: the identity merge patch
-/// `{}` prints the object as kubectl read it.
+/// `{}` prints the object as kubectl read it. `None` when kubectl is missing (see `required_tool`).
 fn kubectl_decode(yaml: &str) -> Option<Value> {
-    let mut child = match Command::new("kubectl")
+    let kubectl = required_tool("kubectl", "it decodes our YAML with Go's YAML 1.1 rules")?;
+    let run = Runner::new(kubectl)
         .args(["patch", "--local", "-f", "-", "--type", "merge", "-p", "{}"])
         .args(["-o", "json"])
         // A kubeconfig that points nowhere: nothing here may reach a cluster.
         .env("KUBECONFIG", "/dev/null")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-    {
-        Ok(child) => child,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "kubectl is not on PATH; CI must run the YAML decoding test with kubectl"
-            );
-            eprintln!("skipped: kubectl is not on PATH (install kubectl to run this test)");
-            return None;
-        }
-        Err(err) => panic!("cannot start kubectl: {err}"),
-    };
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(yaml.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
+        .stdin(yaml)
+        .run();
     assert!(
-        output.status.success(),
+        run.success(),
         "kubectl could not read our YAML: {}\n{yaml}",
-        String::from_utf8_lossy(&output.stderr)
+        run.stderr
     );
-    Some(serde_json::from_slice(&output.stdout).unwrap())
+    Some(serde_json::from_str(&run.stdout).unwrap())
 }
 
 /// Renders `args` as YAML and as JSON; returns (yaml text, json value).
@@ -380,7 +358,7 @@ fn kubectl_reads_ambiguous_pod_names_in_labels_as_strings() {
         &std::fs::read_to_string(Path::new(ROOT).join("examples/notebook-pod.yaml")).unwrap(),
     )
     .unwrap();
-    let dir = TempDir::new("pod-names");
+    let dir = temp_dir("pod-names");
     for name in AMBIGUOUS_POD_NAMES {
         let mut pod = pod.clone();
         pod["metadata"]["name"] = Value::from(*name);

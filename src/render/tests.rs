@@ -944,9 +944,3 @@ fn a_step_named_like_the_entrypoint_is_an_error() {
         .to_string()
         .contains("rename the job"));
 }
-
-#[test]
-fn rendering_is_deterministic() {
-    let case = case();
-    assert_eq!(yaml_of(&case.render()), yaml_of(&case.render()));
-}

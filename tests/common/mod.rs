@@ -1,17 +1,26 @@
-//! Helpers for the cluster tests: the control plane `scripts/control-plane.sh run` started (its
-//! `JF_TEST_*` environment), an admin client to arrange namespaces, accounts, pods and claims,
-//! and a runner for the real binary with a controlled environment.
+//! What the integration tests share: one runner for the binary (`run`), the rule for tests that
+//! need an external tool (`tools`), and for the cluster tests the control plane
+//! `scripts/control-plane.sh run` started (its `JF_TEST_*` environment), with an admin client to
+//! arrange namespaces, accounts, pods and claims.
 
 #![allow(dead_code)]
 
 pub mod notebook;
 pub mod proxy;
 pub mod simulated;
+mod run;
+mod tools;
+
+// Each test file uses a part of these.
+#[allow(unused_imports)]
+pub use run::{jupyterflow, run, temp_dir, Run, Runner, BIN, ROOT};
+#[allow(unused_imports)]
+pub use tempfile::TempDir;
+#[allow(unused_imports)]
+pub use tools::required_tool;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Pod, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
@@ -21,9 +30,7 @@ use kube::core::{ApiResource, GroupVersionKind};
 use kube::{Api, Client, Config};
 use serde_json::{json, Value};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_kubectl-jupyterflow");
 pub const NOTEBOOK_ACCOUNT: &str = "notebook";
-pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// What `scripts/control-plane.sh run` exports.
 pub struct ControlPlane {
@@ -91,30 +98,6 @@ impl ControlPlane {
         let path = dir.join("kubeconfig");
         std::fs::write(&path, serde_json::to_string_pretty(&kubeconfig).unwrap()).unwrap();
         path
-    }
-}
-
-/// A fresh directory under the system temp dir, removed on drop.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(label: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::SeqCst);
-        let path = std::env::temp_dir().join(format!("jf-test-{}-{label}-{n}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).unwrap();
-        TempDir(path)
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -342,90 +325,6 @@ impl Cluster {
             .into_iter()
             .map(|o| serde_json::to_value(o).unwrap())
             .collect()
-    }
-}
-
-/// One run of the binary.
-pub struct Run {
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-    pub elapsed: Duration,
-}
-
-impl Run {
-    pub fn success(&self) -> bool {
-        self.code == Some(0)
-    }
-
-    #[track_caller]
-    pub fn assert_ok(&self) -> &Self {
-        assert!(
-            self.success(),
-            "exit {:?}\nstderr:\n{}",
-            self.code,
-            self.stderr
-        );
-        self
-    }
-
-    /// Exit 1, nothing on stdout, one `error: ...` line on stderr; returns the line.
-    #[track_caller]
-    pub fn assert_error(&self) -> &str {
-        assert_eq!(
-            self.code,
-            Some(1),
-            "stdout:\n{}\nstderr:\n{}",
-            self.stdout,
-            self.stderr
-        );
-        assert_eq!(self.stdout, "", "nothing on stdout on error");
-        let line = self
-            .stderr
-            .lines()
-            .find(|l| l.starts_with("error: "))
-            .unwrap_or_else(|| panic!("no error line in stderr:\n{}", self.stderr));
-        line
-    }
-}
-
-/// Runs the binary with only `env` (plus PATH and an empty HOME), optionally with stdin.
-pub fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
-    let home = TempDir::new("home");
-    let mut command = Command::new(BIN);
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .current_dir(home.path())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    let started = Instant::now();
-    let mut child = command.spawn().expect("start kubectl-jupyterflow");
-    if let Some(text) = stdin {
-        use std::io::Write;
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    Run {
-        code: output.status.code(),
-        stdout: String::from_utf8(output.stdout).unwrap(),
-        stderr: String::from_utf8(output.stderr).unwrap(),
-        elapsed: started.elapsed(),
     }
 }
 

@@ -1,0 +1,190 @@
+//! One way to run the binary, or kubectl, a shell, the completion helper, in a controlled
+//! environment: only `PATH` and an empty temporary `$HOME` (no config file, no kubeconfig, no
+//! cluster variables, no terminal: help wraps at clap's default width), in the repository root.
+
+use std::ffi::OsStr;
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_kubectl-jupyterflow");
+pub const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A fresh folder under the system temp dir, removed when dropped.
+pub fn temp_dir(label: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("jf-{label}-"))
+        .tempdir()
+        .expect("create a temporary folder")
+}
+
+/// `kubectl-jupyterflow ARGS`, ready to adjust and run.
+pub fn jupyterflow<S: AsRef<OsStr>>(args: impl IntoIterator<Item = S>) -> Runner {
+    Runner::new(BIN).args(args)
+}
+
+/// Runs the binary with `args`, plus `env`, optionally with stdin (the cluster tests' shorthand).
+pub fn run(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> Run {
+    let mut runner = jupyterflow(args);
+    for (key, value) in env {
+        runner = runner.env(key, value);
+    }
+    if let Some(text) = stdin {
+        runner = runner.stdin(text);
+    }
+    runner.run()
+}
+
+pub struct Runner {
+    command: Command,
+    stdin: Option<Vec<u8>>,
+    close_stdout: bool,
+    /// The `$HOME` made for this run, unless the caller gave one: kept until the run ends.
+    _home: Option<TempDir>,
+}
+
+impl Runner {
+    pub fn new(program: impl AsRef<OsStr>) -> Self {
+        let home = temp_dir("home");
+        let mut command = Command::new(program);
+        command
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", home.path())
+            .current_dir(ROOT);
+        Runner {
+            command,
+            stdin: None,
+            close_stdout: false,
+            _home: Some(home),
+        }
+    }
+
+    pub fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.command.arg(arg);
+        self
+    }
+
+    pub fn args<S: AsRef<OsStr>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
+        self.command.args(args);
+        self
+    }
+
+    pub fn env(mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    /// A `$HOME` the caller keeps across runs (a config file written by one run, read by the next).
+    pub fn home(mut self, dir: &Path) -> Self {
+        self.command.env("HOME", dir);
+        self._home = None;
+        self
+    }
+
+    /// `dir` first on `PATH` (where kubectl looks for plugins).
+    pub fn path_first(mut self, dir: &Path) -> Self {
+        let mut dirs = vec![dir.to_path_buf()];
+        dirs.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        self.command
+            .env("PATH", std::env::join_paths(dirs).expect("a valid PATH"));
+        self
+    }
+
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// The reader of stdout goes away at once, as with `| head`.
+    pub fn close_stdout(mut self) -> Self {
+        self.close_stdout = true;
+        self
+    }
+
+    pub fn run(mut self) -> Run {
+        let stdin = if self.stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        };
+        self.command
+            .stdin(stdin)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let started = Instant::now();
+        let mut child = self
+            .command
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot run {:?}: {err}", self.command));
+        if self.close_stdout {
+            drop(child.stdout.take());
+        }
+        if let Some(bytes) = &self.stdin {
+            // A program that exits without reading all of stdin closes the pipe: not our failure.
+            let _ = child.stdin.take().unwrap().write_all(bytes);
+        }
+        let output = child.wait_with_output().unwrap();
+        Run {
+            code: output.status.code(),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+            elapsed: started.elapsed(),
+        }
+    }
+
+    /// Runs, requires success, and returns stdout.
+    #[track_caller]
+    pub fn stdout(self) -> String {
+        let run = self.run();
+        run.assert_ok();
+        run.stdout
+    }
+}
+
+/// One finished run.
+pub struct Run {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn success(&self) -> bool {
+        self.code == Some(0)
+    }
+
+    #[track_caller]
+    pub fn assert_ok(&self) -> &Self {
+        assert!(
+            self.success(),
+            "exit {:?}\nstderr:\n{}",
+            self.code,
+            self.stderr
+        );
+        self
+    }
+
+    /// Exit 1, nothing on stdout, one `error: ...` line on stderr; returns the line.
+    #[track_caller]
+    pub fn assert_error(&self) -> &str {
+        assert_eq!(
+            self.code,
+            Some(1),
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout,
+            self.stderr
+        );
+        assert_eq!(self.stdout, "", "nothing on stdout on error");
+        self.stderr
+            .lines()
+            .find(|l| l.starts_with("error: "))
+            .unwrap_or_else(|| panic!("no error line in stderr:\n{}", self.stderr))
+    }
+}
