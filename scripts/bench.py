@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
-"""Whole-process benchmark of `kubectl-jupyterflow render` from a pod file.
+"""Whole-process benchmark of `kubectl-jupyterflow render` from a pod file, then of the failure
+paths that need no cluster: how long the tool takes to give up.
 
 Runs the release binary many times per scenario and reports the median and p90 wall time
 and the peak resident memory of the process. Usage: scripts/bench.sh (builds, then runs this).
 """
 import os
 import resource
+import socket
 import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -67,5 +71,70 @@ def main():
               f"{peak_rss_mib(args):>13.1f}")
 
 
+def kubeconfig(folder, name, port):
+    path = os.path.join(folder, name)
+    with open(path, "w") as f:
+        f.write(
+            "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+            f"clusters: [{{name: c, cluster: {{server: 'https://127.0.0.1:{port}', insecure-skip-tls-verify: true}}}}]\n"
+            "users: [{name: u, user: {token: t}}]\n"
+            "contexts: [{name: c, context: {cluster: c, user: u, namespace: jhub}}]\n")
+    return path
+
+
+def silent_server():
+    """A local server that accepts connections and never answers: the worst case."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(64)
+    held = []
+
+    def hold_forever():
+        while True:
+            held.append(listener.accept())
+
+    threading.Thread(target=hold_forever, daemon=True).start()
+    return listener.getsockname()[1]
+
+
+def closed_port():
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = probe.getsockname()[1]
+    probe.close()
+    return port
+
+
+def failure_paths():
+    """How long giving up takes. The tests check only that the tool gives up (completion within
+    its 1.5 s look-up limit, the API within its 20 s budget); these are the figures."""
+    home = tempfile.mkdtemp()
+    silent = kubeconfig(home, "silent", silent_server())
+    closed = kubeconfig(home, "closed", closed_port())
+    runs = int(os.environ.get("JF_BENCH_FAILURE_RUNS", "5"))
+    scenarios = [
+        ("<TAB> on --pod, no credentials", RUNS, 0,
+         [BIN, "__complete", "render", "--pod", ""]),
+        ("<TAB> on --pod, server silent", runs, 0,
+         [BIN, "__complete", "render", "--kubeconfig", silent, "--pod", ""]),
+        ("render --pod, port closed", runs, 1,
+         [BIN, "render", "--kubeconfig", closed, "--pod", "jupyter-alice", "-c", "python a.py"]),
+    ]
+    print("\nfailure paths (no cluster; HOME empty)")
+    print(f"{'scenario':<34} {'runs':>5} {'median ms':>10} {'max ms':>8}")
+    for name, count, code, args in scenarios:
+        times = []
+        for _ in range(count):
+            start = time.perf_counter()
+            proc = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  env={"HOME": home, "PATH": os.environ.get("PATH", "")})
+            times.append((time.perf_counter() - start) * 1000)
+            if proc.returncode != code:
+                sys.exit(f"{name}: exit {proc.returncode}, expected {code}: {proc.stderr.decode()}")
+        print(f"{name:<34} {count:>5} {statistics.median(times):>10.1f} {max(times):>8.1f}")
+
+
 if __name__ == "__main__":
     main()
+    if os.environ.get("JF_BENCH_FAILURES", "1") != "0":
+        failure_paths()
