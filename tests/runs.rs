@@ -14,7 +14,7 @@ use common::simulated::{
     created_name, main_container, node_of, require_simulated_cluster, steps, CORE_NODE, GPU_NODE,
     RUN_TIMEOUT, USER_NODES,
 };
-use common::{kubectl, manifest, run, Cluster, TempDir, ROOT};
+use common::{kubectl, manifest, run, temp_dir, Cluster, ROOT};
 use serde_json::{json, Value};
 
 /// The access modes of the claims the fixture pods mount, as their clusters would have them.
@@ -183,7 +183,7 @@ fn submit_args(golden: &Golden, namespace: &str, kubeconfig: &str) -> Vec<String
 fn every_workflow_golden_runs_to_succeeded() {
     require_simulated_cluster();
     let cluster = Cluster::connect();
-    let home = TempDir::new("goldens");
+    let home = temp_dir("goldens");
     let mut created = Vec::new();
     for golden in workflow_goldens() {
         // Through the tool, with a notebook account's credentials.

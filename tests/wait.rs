@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use common::proxy::{wait_for, CutProxy};
-use common::{argo_resource, kubectl, run, Cluster, TempDir, BIN, ROOT};
+use common::{argo_resource, kubectl, run, temp_dir, Cluster, TempDir, BIN, ROOT};
 use kube::api::{DynamicObject, Patch, PatchParams};
 use kube::Api;
 use serde_json::{json, Value};
@@ -50,7 +50,7 @@ impl Notebook {
         cluster.create_rbac(&namespace, None);
         let pod = cluster.create_pod(&namespace, "z2jh-dynamic-pod.yaml", false);
         cluster.create_claim(&namespace, "claim-alice", &["ReadWriteMany"]);
-        let dir = TempDir::new(label);
+        let dir = temp_dir(label);
         let kubeconfig = cluster
             .notebook_kubeconfig(dir.path(), &namespace, false)
             .display()
@@ -232,7 +232,7 @@ struct Spawned {
 }
 
 fn spawn(args: &[&str], stdin: Option<&str>) -> Spawned {
-    let home = TempDir::new("home");
+    let home = temp_dir("home");
     let mut child = Command::new(BIN)
         .args(args)
         .env_clear()
@@ -595,7 +595,7 @@ fn a_dropped_watch_resumes_from_the_last_version_seen() {
         .unwrap();
     let proxy = CutProxy::start(upstream);
     let token = nb.cluster.notebook_token(&nb.namespace);
-    let proxy_dir = TempDir::new("wait-drop-proxy");
+    let proxy_dir = temp_dir("wait-drop-proxy");
     let through_proxy = nb
         .cluster
         .plane

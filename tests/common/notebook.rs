@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{run, Cluster, Run, TempDir};
+use super::{run, temp_dir, Cluster, Run, TempDir};
 
 /// A namespace with the README's account and Role, a notebook pod from a fixture, and a
 /// kubeconfig with the notebook account's token (its context namespace set if `in_context`).
@@ -31,7 +31,7 @@ impl Notebook {
         let namespace = cluster.namespace(label);
         cluster.create_rbac(&namespace, drop_rule);
         let pod = cluster.create_pod(&namespace, fixture, on_node);
-        let dir = TempDir::new(label);
+        let dir = temp_dir(label);
         let kubeconfig = cluster
             .notebook_kubeconfig(dir.path(), &namespace, in_context)
             .display()
