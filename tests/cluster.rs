@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::notebook::Notebook;
 use common::proxy::{closed_port, wait_for, LoseAnswerProxy, SilentServer};
-use common::{kubectl, manifest, run, temp_dir, Cluster, TempDir, ROOT};
+use common::{kubectl, manifest, run, temp_dir, Cluster, ROOT};
 use serde_json::Value;
 
 /// The cron-workflow CRD is cluster-wide: the test that removes it takes this for writing,

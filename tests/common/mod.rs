@@ -7,8 +7,8 @@
 
 pub mod notebook;
 pub mod proxy;
-pub mod simulated;
 mod run;
+pub mod simulated;
 mod tools;
 
 // Each test file uses a part of these.
