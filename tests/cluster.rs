@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::notebook::Notebook;
 use common::proxy::{closed_port, wait_for, LoseAnswerProxy, SilentServer};
-use common::{kubectl, manifest, run, temp_dir, Cluster, ROOT};
+use common::{kubectl, manifest, run, temp_dir, Cluster, TempDir, ROOT};
 use serde_json::Value;
 
 /// The cron-workflow CRD is cluster-wide: the test that removes it takes this for writing,
@@ -932,7 +932,7 @@ fn v4_full_crds_accept_the_largest_pipeline_and_refuse_one_template_more() {
     let cluster = Cluster::connect();
     let namespace = cluster.namespace("largest");
     let expr: Vec<String> = (1..=199).map(|i| format!("python step.py {i}")).collect();
-    let dir = TempDir::new("largest");
+    let dir = temp_dir("largest");
     let pod = fixture_in_namespace(&dir, "z2jh-dynamic-pod.yaml", &namespace);
     let rendered = run(
         &[
