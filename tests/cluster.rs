@@ -537,14 +537,45 @@ fn a_misspelled_field_is_rejected_by_strict_validation() {
 #[test]
 #[ignore = "needs cluster"]
 fn an_invalid_workflow_lists_the_offending_fields() {
+    // Render refuses bad quantities in flags, config and workflow files, so the invalid values
+    // come from a pod file (a pod's own resources are copied as they are): the API server's
+    // answer must still name every offending field.
     let nb = Notebook::new("invalid", "z2jh-dynamic-pod.yaml", false);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+    let pod_text = std::fs::read_to_string(fixture("z2jh-dynamic-pod.yaml")).unwrap();
+    let good = "requests:\n        cpu: 500m\n        memory: \"1073741824\"";
+    assert!(pod_text.contains(good), "the fixture's requests moved");
+    let pod_file = nb.dir.path().join("invalid-pod.yaml");
+    std::fs::write(
+        &pod_file,
+        pod_text.replace(good, "requests:\n        cpu: many\n        memory: lots"),
+    )
+    .unwrap();
     let file = nb.dir.path().join("pipeline.yaml");
     std::fs::write(
         &file,
-        "jobs:\n- name: prep\n  command: python prep.py\n- name: train\n  command: python train.py\n  resources: {requests: {memory: lots, cpu: many}}\ndags:\n- prep >> train\n",
+        "jobs:\n- name: prep\n  command: python prep.py\n- name: train\n  command: python train.py\ndags:\n- prep >> train\n",
     )
     .unwrap();
-    let result = nb.render(&["-f", file.to_str().unwrap(), "--submit"]);
+    let result = run(
+        &[
+            "render",
+            "--pod-file",
+            pod_file.to_str().unwrap(),
+            "-n",
+            &nb.namespace,
+            "--kubeconfig",
+            &nb.kubeconfig,
+            "--workdir",
+            "/home/jovyan",
+            "-f",
+            file.to_str().unwrap(),
+            "--submit",
+        ],
+        &[],
+        None,
+    );
     let error = result.assert_error();
     assert!(
         error.contains("the API server rejected the Workflow"),
