@@ -384,6 +384,9 @@ enum Trouble {
     Gone,
     /// The server is out of reach or busy; try again after a pause.
     Transient(String),
+    /// 403: final on first contact; but just after the watch was lost, a restarted API server
+    /// answers 403 until its RBAC caches are loaded, so there it is retried like `Transient`.
+    Forbidden(anyhow::Error),
     Fatal(anyhow::Error),
 }
 
@@ -399,6 +402,10 @@ impl Contact {
             lost_since: None,
             backoff: FIRST_BACKOFF,
         }
+    }
+
+    fn is_lost(&self) -> bool {
+        self.lost_since.is_some()
     }
 
     fn restored(&mut self, tracker: &mut Tracker, version: &str) {
@@ -480,7 +487,12 @@ async fn watch_until_final(
             Ok(next) => version = Some(next),
             Err(Trouble::Gone) => version = None,
             Err(Trouble::Transient(why)) => contact.pause(tracker, connection, &why).await?,
-            Err(Trouble::Fatal(err)) => return Err(err),
+            Err(Trouble::Forbidden(err)) if contact.is_lost() => {
+                contact
+                    .pause(tracker, connection, &format!("{err:#}"))
+                    .await?
+            }
+            Err(Trouble::Forbidden(err) | Trouble::Fatal(err)) => return Err(err),
         }
     }
 }
@@ -567,7 +579,7 @@ fn classify(err: kube::Error) -> Trouble {
         kube::Error::Api(status) if status.code == 429 || status.code >= 500 => {
             Trouble::Transient(format!("{} {}", status.code, status.message))
         }
-        kube::Error::Api(status) if status.code == 403 => Trouble::Fatal(anyhow!(
+        kube::Error::Api(status) if status.code == 403 => Trouble::Forbidden(anyhow!(
             "forbidden: {}; following a workflow needs verbs get, list and watch on \
              workflows.argoproj.io: ask your admin for the Role in the README (examples/rbac.yaml)",
             status.message
