@@ -384,8 +384,9 @@ enum Trouble {
     Gone,
     /// The server is out of reach or busy; try again after a pause.
     Transient(String),
-    /// 403: final on first contact; but just after the watch was lost, a restarted API server
-    /// answers 403 until its RBAC caches are loaded, so there it is retried like `Transient`.
+    /// 403: final until a watch has worked; after that (the permission was there a moment ago) a
+    /// restarted API server answers 403 until its RBAC caches are loaded, so it is retried like
+    /// `Transient`, within the same patience.
     Forbidden(anyhow::Error),
     Fatal(anyhow::Error),
 }
@@ -475,6 +476,7 @@ async fn watch_until_final(
     };
     tracker.update(object)?;
     let mut contact = Contact::new();
+    let mut watched = false;
     loop {
         if tracker.finished().is_some() {
             return Ok(());
@@ -484,10 +486,13 @@ async fn watch_until_final(
             None => relist(&api, &selector, name, tracker).await,
         };
         match step {
-            Ok(next) => version = Some(next),
+            Ok(next) => {
+                watched = true;
+                version = Some(next)
+            }
             Err(Trouble::Gone) => version = None,
             Err(Trouble::Transient(why)) => contact.pause(tracker, connection, &why).await?,
-            Err(Trouble::Forbidden(err)) if contact.is_lost() => {
+            Err(Trouble::Forbidden(err)) if watched || contact.is_lost() => {
                 contact
                     .pause(tracker, connection, &format!("{err:#}"))
                     .await?
