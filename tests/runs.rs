@@ -110,6 +110,11 @@ fn workflow_goldens() -> Vec<Golden> {
             continue; // CronWorkflows: cron_workflow_starts_a_run_when_due
         }
         let stem = path.file_stem().unwrap().to_string_lossy().into_owned();
+        if stem == "yaml-ambiguous-strings" {
+            // A YAML decoding corpus: its node selectors (`yes`, `1:20`, ...) match no node on
+            // purpose; tests/yaml_readers.rs and the strict-create and lint tests cover it.
+            continue;
+        }
         let case = std::fs::read_to_string(dir.join(format!("{stem}.toml"))).unwrap();
         // `args = [...]` of a trycmd case: TOML basic strings, which JSON reads the same.
         let args_line = case
@@ -336,8 +341,21 @@ fn read_write_many_home_lets_steps_spread() {
     assert_phase(&wait(&nb, &name), "Succeeded");
     let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
     assert_eq!(pods.len(), 5);
+    // "May spread": no step is held to one node (where the scheduler puts them is its choice:
+    // a chain often reuses the node its predecessor freed).
+    for pod in &pods {
+        let required = pod
+            .spec
+            .as_ref()
+            .and_then(|spec| spec.affinity.as_ref())
+            .and_then(|affinity| affinity.node_affinity.as_ref())
+            .and_then(|node| {
+                node.required_during_scheduling_ignored_during_execution
+                    .as_ref()
+            });
+        assert!(required.is_none(), "a step pinned to a node: {required:?}");
+    }
     let nodes: BTreeSet<&str> = pods.iter().map(node_of).collect();
-    assert!(nodes.len() >= 2, "every step on {nodes:?}");
     assert!(
         !nodes.contains(GPU_NODE),
         "a CPU step on the GPU node: {nodes:?}"
