@@ -8,27 +8,14 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{required_tool, temp_dir, Run, Runner, TempDir, BIN, ROOT};
+use common::{plugin_path_dir, required_tool, temp_dir, Run, Runner, COMPLETE_HELPER, ROOT};
 use kubectl_jupyterflow::completion;
 
-const HELPER: &str = "kubectl_complete-jupyterflow";
 const SUBCOMMANDS: [&str; 6] = ["render", "wait", "config", "completions", "version", "help"];
-
-/// A folder to put first on PATH: the binary (symlinked, as krew installs it) and the helper.
-fn plugin_path_dir() -> TempDir {
-    let dir = temp_dir("plugin-path");
-    std::os::unix::fs::symlink(BIN, dir.path().join("kubectl-jupyterflow")).unwrap();
-    std::fs::copy(
-        Path::new(ROOT).join("completions").join(HELPER),
-        dir.path().join(HELPER),
-    )
-    .unwrap();
-    dir
-}
 
 /// Runs the committed helper as kubectl does: the words after `kubectl jupyterflow`.
 fn helper(words: &[&str], path_dir: &Path) -> Run {
-    let run = Runner::new(path_dir.join(HELPER))
+    let run = Runner::new(path_dir.join(COMPLETE_HELPER))
         .args(words)
         .path_first(path_dir)
         .run();
@@ -46,14 +33,14 @@ fn candidates(out: &str) -> Vec<&str> {
 #[test]
 fn helper_is_executable_and_answers_in_cobras_format() {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(Path::new(ROOT).join("completions").join(HELPER))
+    let mode = std::fs::metadata(Path::new(ROOT).join("completions").join(COMPLETE_HELPER))
         .unwrap()
         .permissions()
         .mode();
     assert_eq!(
         mode & 0o111,
         0o111,
-        "completions/{HELPER} must be executable (git update-index --chmod=+x)"
+        "completions/{COMPLETE_HELPER} must be executable (git update-index --chmod=+x)"
     );
 
     let path_dir = plugin_path_dir();
@@ -97,11 +84,11 @@ fn helper_is_executable_and_answers_in_cobras_format() {
 fn helper_without_the_plugin_offers_nothing() {
     let dir = temp_dir("helper-alone");
     std::fs::copy(
-        Path::new(ROOT).join("completions").join(HELPER),
-        dir.path().join(HELPER),
+        Path::new(ROOT).join("completions").join(COMPLETE_HELPER),
+        dir.path().join(COMPLETE_HELPER),
     )
     .unwrap();
-    let run = Runner::new(dir.path().join(HELPER))
+    let run = Runner::new(dir.path().join(COMPLETE_HELPER))
         .arg("")
         .env("PATH", "/usr/bin:/bin")
         .run();

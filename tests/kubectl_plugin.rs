@@ -5,9 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{jupyterflow, required_tool, temp_dir, Runner, TempDir, BIN, ROOT};
-
-const HELPER: &str = "kubectl_complete-jupyterflow";
+use common::{jupyterflow, plugin_path_dir, required_tool, Runner, COMPLETE_HELPER};
 
 const RENDER_ARGS: [&str; 7] = [
     "render",
@@ -18,19 +16,6 @@ const RENDER_ARGS: [&str; 7] = [
     "-c",
     "python hello.py >> python world.py",
 ];
-
-/// A folder to put first on PATH, as krew installs the plugin: the binary (symlinked) and the
-/// completion helper.
-fn plugin_path_dir() -> TempDir {
-    let dir = temp_dir("plugin-path");
-    std::os::unix::fs::symlink(BIN, dir.path().join("kubectl-jupyterflow")).unwrap();
-    std::fs::copy(
-        Path::new(ROOT).join("completions").join(HELPER),
-        dir.path().join(HELPER),
-    )
-    .unwrap();
-    dir
-}
 
 #[test]
 fn kubectl_plugin_list_shows_the_plugin() {
@@ -49,7 +34,7 @@ fn kubectl_plugin_list_shows_the_plugin() {
         ours.display()
     );
     assert!(
-        !listed.contains(HELPER),
+        !listed.contains(COMPLETE_HELPER),
         "the completion helper is not a plugin"
     );
 }

@@ -13,7 +13,9 @@ mod tools;
 
 // Each test file uses a part of these.
 #[allow(unused_imports)]
-pub use run::{jupyterflow, run, temp_dir, Run, Runner, BIN, ROOT};
+pub use run::{
+    jupyterflow, plugin_path_dir, run, temp_dir, Run, Runner, BIN, COMPLETE_HELPER, ROOT,
+};
 #[allow(unused_imports)]
 pub use tempfile::TempDir;
 #[allow(unused_imports)]

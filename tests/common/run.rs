@@ -188,3 +188,19 @@ impl Run {
             .unwrap_or_else(|| panic!("no error line in stderr:\n{}", self.stderr))
     }
 }
+
+/// kubectl's completion helper for this plugin, as committed in completions/.
+pub const COMPLETE_HELPER: &str = "kubectl_complete-jupyterflow";
+
+/// A folder to put first on PATH, as krew installs the plugin: the binary (symlinked) and the
+/// completion helper.
+pub fn plugin_path_dir() -> TempDir {
+    let dir = temp_dir("plugin-path");
+    std::os::unix::fs::symlink(BIN, dir.path().join("kubectl-jupyterflow")).unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("completions").join(COMPLETE_HELPER),
+        dir.path().join(COMPLETE_HELPER),
+    )
+    .unwrap();
+    dir
+}
