@@ -134,7 +134,12 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
 
     let image = choose_image(pod, container, settings, &mut report)?;
     let image_pull_policy = copy_image_pull_policy(container, settings, &mut report);
-    let env = merge_env(copy_env(container, &mut report), settings, &mut report);
+    let use_gpus = gpu::steps_use_gpus(settings, pipeline);
+    let env = merge_env(
+        copy_env(container, use_gpus, &mut report),
+        settings,
+        &mut report,
+    );
     let (volumes, mounts) = copy_volumes_mounted_by(pod, container, &mut report);
     let volumes = add_extra_volumes(volumes, settings, &mut report);
     let mounts = add_extra_volume_mounts(&volumes, mounts, settings, &mut report)?;
@@ -194,9 +199,9 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         service_account_name: choose_service_account(&pod_spec, settings, &mut report),
         image_pull_secrets: copy_image_pull_secrets(&pod_spec, settings, &mut report),
         security_context: copy_pod_security_context(&pod_spec, &mut report),
-        node_selector: merge_node_selector(&pod_spec, settings, &mut report),
-        tolerations: copy_user_tolerations(&pod_spec, &mut report),
-        affinity: copy_affinity(&pod_spec, &mut report),
+        node_selector: merge_node_selector(&pod_spec, use_gpus, settings, &mut report),
+        tolerations: copy_user_tolerations(&pod_spec, use_gpus, &mut report),
+        affinity: copy_affinity(&pod_spec, use_gpus, &mut report),
         volumes,
         pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
     };
@@ -482,9 +487,21 @@ fn env_drop_reason(name: &str) -> Option<&'static str> {
 
 /// Env of the notebook: literals and references (fieldRef, secretKeyRef, configMapKeyRef)
 /// kept as they are, hub tokens and sizing dropped.
-fn copy_env(container: &Container, report: &mut Report) -> Vec<EnvVar> {
+/// `use_gpus`: the steps request GPUs, so the NVIDIA runtime's variables stay.
+fn copy_env(container: &Container, use_gpus: bool, report: &mut Report) -> Vec<EnvVar> {
     let mut kept = Vec::new();
     for var in container.env.iter().flatten() {
+        if !use_gpus && gpu::is_nvidia_env(&var.name) {
+            report.note(
+                Action::Drop,
+                format!("env {}", var.name),
+                format!(
+                    "{} (the NVIDIA runtime would show the step every GPU of its node)",
+                    gpu::WHY_DROPPED
+                ),
+            );
+            continue;
+        }
         if let Some(reason) = env_drop_reason(&var.name) {
             report.note(Action::Drop, format!("env {}", var.name), reason);
             continue;
@@ -910,13 +927,23 @@ fn copy_pod_security_context(
 
 fn merge_node_selector(
     spec: &k8s_openapi::api::core::v1::PodSpec,
+    use_gpus: bool,
     settings: &Settings,
     report: &mut Report,
 ) -> BTreeMap<String, String> {
     let mut selector = spec.node_selector.clone().unwrap_or_default();
-    for (key, value) in &selector {
+    selector.retain(|key, value| {
+        if !use_gpus && gpu::is_gpu_key(key) {
+            report.note(
+                Action::Drop,
+                format!("nodeSelector {key}"),
+                format!("{value}: {}", gpu::WHY_DROPPED),
+            );
+            return false;
+        }
         report.note(Action::Copy, format!("nodeSelector {key}"), value.clone());
-    }
+        true
+    });
     for (key, value) in &settings.node_selector {
         report.note(
             Action::Override,
@@ -938,12 +965,15 @@ fn is_default_toleration(toleration: &Toleration) -> bool {
 
 fn copy_user_tolerations(
     spec: &k8s_openapi::api::core::v1::PodSpec,
+    use_gpus: bool,
     report: &mut Report,
 ) -> Vec<Toleration> {
     let mut kept = Vec::new();
     for toleration in spec.tolerations.iter().flatten() {
         let key = toleration.key.as_deref().unwrap_or("*");
-        if is_default_toleration(toleration) {
+        if !use_gpus && gpu::is_gpu_toleration(toleration) {
+            report.note(Action::Drop, format!("toleration {key}"), gpu::WHY_DROPPED);
+        } else if is_default_toleration(toleration) {
             report.note(
                 Action::Drop,
                 format!("toleration {key}"),
@@ -958,14 +988,35 @@ fn copy_user_tolerations(
             kept.push(toleration.clone());
         }
     }
+    if use_gpus && !kept.iter().any(gpu::tolerates_nvidia_taint) {
+        report.note(
+            Action::Add,
+            format!("toleration {}", gpu::NVIDIA_TAINT_KEY),
+            "Exists:NoSchedule (the steps request GPUs, and GPU nodes are commonly tainted so)",
+        );
+        kept.push(gpu::nvidia_toleration());
+    }
     kept
 }
 
 fn copy_affinity(
     spec: &k8s_openapi::api::core::v1::PodSpec,
+    use_gpus: bool,
     report: &mut Report,
 ) -> Option<k8s_openapi::api::core::v1::Affinity> {
-    let affinity = spec.affinity.clone();
+    let mut affinity = spec.affinity.clone();
+    if let Some(notebook) = affinity.as_mut().filter(|_| !use_gpus) {
+        for key in gpu::drop_gpu_node_affinity(notebook) {
+            report.note(
+                Action::Drop,
+                format!("affinity nodeAffinity {key}"),
+                gpu::WHY_DROPPED,
+            );
+        }
+        if *notebook == k8s_openapi::api::core::v1::Affinity::default() {
+            affinity = None;
+        }
+    }
     if affinity.is_some() {
         report.note(
             Action::Copy,
@@ -1149,6 +1200,7 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
     }
 }
 
+mod gpu;
 pub mod pin;
 
 #[cfg(test)]

@@ -908,3 +908,203 @@ fn a_step_named_like_the_entrypoint_is_an_error() {
         .to_string()
         .contains("rename the job"));
 }
+
+/// A GPU profile's notebook: NVIDIA variables, an accelerator node selector, a GPU taint
+/// toleration and a required affinity on the GPU Operator's label.
+const GPU_POD: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: jupyter-dana, namespace: jhub}
+spec:
+  nodeSelector: {cloud.google.com/gke-accelerator: nvidia-tesla-t4, pool: users}
+  containers:
+  - name: notebook
+    image: quay.io/jupyter/pytorch-notebook:cuda12
+    env:
+    - {name: NVIDIA_VISIBLE_DEVICES, value: all}
+    - {name: NVIDIA_DRIVER_CAPABILITIES, value: "compute,utility"}
+    - {name: PLAIN, value: "1"}
+    resources: {limits: {nvidia.com/gpu: "1"}}
+    volumeMounts: [{name: home, mountPath: /home/jovyan}]
+  tolerations:
+  - {key: hub.jupyter.org/dedicated, operator: Equal, value: user, effect: NoSchedule}
+  - {key: nvidia.com/gpu, operator: Exists, effect: NoSchedule}
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchExpressions: [{key: nvidia.com/gpu.present, operator: In, values: ["true"]}]
+      preferredDuringSchedulingIgnoredDuringExecution:
+      - weight: 100
+        preference: {matchExpressions: [{key: hub.jupyter.org/node-purpose, operator: In, values: [user]}]}
+  volumes:
+  - {name: home, nfs: {server: nfs.example, path: /home/dana}}
+"#;
+
+fn gpu_case() -> Case {
+    let mut case = case();
+    case.pod = parse_pod(GPU_POD).unwrap();
+    case
+}
+
+fn toleration_keys(rendered: &Rendered) -> Vec<&str> {
+    spec(rendered)
+        .tolerations
+        .iter()
+        .filter_map(|t| t.key.as_deref())
+        .collect()
+}
+
+#[test]
+fn nvidia_env_is_dropped_without_gpus_and_kept_with_them() {
+    let mut case = gpu_case();
+    let rendered = case.render();
+    assert_eq!(env_names(step(&rendered)), ["PLAIN"]);
+    assert!(has_note(
+        &rendered,
+        Action::Drop,
+        "env NVIDIA_VISIBLE_DEVICES"
+    ));
+    case.settings.gpu = Some(1);
+    assert_eq!(
+        env_names(step(&case.render())),
+        [
+            "NVIDIA_VISIBLE_DEVICES",
+            "NVIDIA_DRIVER_CAPABILITIES",
+            "PLAIN"
+        ]
+    );
+}
+
+#[test]
+fn gpu_node_selectors_are_dropped_without_gpus_and_kept_with_them() {
+    let mut case = gpu_case();
+    let rendered = case.render();
+    assert_eq!(
+        spec(&rendered).node_selector,
+        BTreeMap::from([("pool".to_string(), "users".to_string())])
+    );
+    assert!(has_note(
+        &rendered,
+        Action::Drop,
+        "nodeSelector cloud.google.com/gke-accelerator"
+    ));
+    case.settings.gpu = Some(2);
+    assert_eq!(
+        spec(&case.render()).node_selector["cloud.google.com/gke-accelerator"],
+        "nvidia-tesla-t4"
+    );
+}
+
+#[test]
+fn gpu_tolerations_are_dropped_without_gpus_and_kept_with_them() {
+    let mut case = gpu_case();
+    let rendered = case.render();
+    assert_eq!(toleration_keys(&rendered), ["hub.jupyter.org/dedicated"]);
+    assert!(has_note(
+        &rendered,
+        Action::Drop,
+        "toleration nvidia.com/gpu"
+    ));
+    case.settings.gpu = Some(1);
+    let rendered = case.render();
+    assert_eq!(
+        toleration_keys(&rendered),
+        ["hub.jupyter.org/dedicated", "nvidia.com/gpu"]
+    );
+    assert!(!has_note(
+        &rendered,
+        Action::Add,
+        "toleration nvidia.com/gpu"
+    ));
+}
+
+#[test]
+fn gpu_flag_adds_the_nvidia_toleration_when_the_notebook_has_none() {
+    let mut case = case();
+    case.settings.gpu = Some(1);
+    let rendered = case.render();
+    let added = spec(&rendered)
+        .tolerations
+        .iter()
+        .find(|t| t.key.as_deref() == Some("nvidia.com/gpu"))
+        .unwrap();
+    assert_eq!(added.operator.as_deref(), Some("Exists"));
+    assert_eq!(added.effect.as_deref(), Some("NoSchedule"));
+    assert!(has_note(
+        &rendered,
+        Action::Add,
+        "toleration nvidia.com/gpu"
+    ));
+    case.settings.gpu = None;
+    assert!(!toleration_keys(&case.render()).contains(&"nvidia.com/gpu"));
+}
+
+#[test]
+fn gpu_node_affinity_terms_are_dropped_without_gpus_and_kept_with_them() {
+    let mut case = gpu_case();
+    let rendered = case.render();
+    let node = spec(&rendered)
+        .affinity
+        .as_ref()
+        .and_then(|a| a.node_affinity.as_ref())
+        .unwrap();
+    assert!(node
+        .required_during_scheduling_ignored_during_execution
+        .is_none());
+    assert_eq!(
+        node.preferred_during_scheduling_ignored_during_execution
+            .as_ref()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(has_note(
+        &rendered,
+        Action::Drop,
+        "affinity nodeAffinity nvidia.com/gpu.present"
+    ));
+    case.settings.gpu = Some(1);
+    assert_eq!(
+        spec(&case.render()).affinity,
+        case.pod.spec.as_ref().unwrap().affinity
+    );
+}
+
+#[test]
+fn a_jobs_gpu_resources_keep_the_gpu_plumbing() {
+    let mut case = gpu_case();
+    case.pipeline.steps[1].overrides.resources = Some(ResourceRequirements {
+        limits: Some(BTreeMap::from([(
+            "nvidia.com/gpu".to_string(),
+            Quantity("1".into()),
+        )])),
+        ..ResourceRequirements::default()
+    });
+    let rendered = case.render();
+    assert!(toleration_keys(&rendered).contains(&"nvidia.com/gpu"));
+    assert!(spec(&rendered)
+        .node_selector
+        .contains_key("cloud.google.com/gke-accelerator"));
+}
+
+#[test]
+fn gpu_keys_match_the_list_and_its_dotted_suffixes_only() {
+    for key in [
+        "nvidia.com/gpu",
+        "nvidia.com/gpu.present",
+        "nvidia.com/gpu.product",
+        "cloud.google.com/gke-accelerator",
+        "k8s.amazonaws.com/accelerator",
+    ] {
+        assert!(gpu::is_gpu_key(key), "{key}");
+    }
+    for key in [
+        "nvidia.com/gpux",
+        "hub.jupyter.org/dedicated",
+        "pool",
+        "gpu",
+    ] {
+        assert!(!gpu::is_gpu_key(key), "{key}");
+    }
+}

@@ -1,0 +1,166 @@
+//! A GPU notebook's GPU plumbing (NVIDIA driver variables, GPU node selectors, affinity terms
+//! and tolerations) reaches the steps only when they ask for GPUs. Without a GPU request,
+//! `NVIDIA_VISIBLE_DEVICES=all` on a node whose default runtime is NVIDIA's shows the container
+//! every GPU of the node outside the scheduler's accounting, and GPU placement pins CPU-only
+//! steps to scarce GPU nodes.
+
+use k8s_openapi::api::core::v1::{Affinity, NodeSelectorRequirement, Toleration};
+
+use crate::config::Settings;
+use crate::pipeline::Pipeline;
+
+/// Node label and taint keys that mean "a GPU node"; a key also matches with a `.suffix`
+/// (`nvidia.com/gpu.present`, `nvidia.com/gpu.product`).
+pub const GPU_NODE_KEYS: &[&str] = &[
+    "nvidia.com/gpu",
+    "cloud.google.com/gke-accelerator",
+    "cloud.google.com/gke-gpu",
+    "k8s.amazonaws.com/accelerator",
+    "amd.com/gpu",
+    "gpu.intel.com/i915",
+];
+
+/// The NVIDIA container runtime reads these from the container's environment.
+const NVIDIA_ENV_PREFIX: &str = "NVIDIA_";
+
+/// The toleration `--gpu` adds when the notebook has none for NVIDIA's common taint.
+pub const NVIDIA_TAINT_KEY: &str = "nvidia.com/gpu";
+
+pub const WHY_DROPPED: &str =
+    "GPU plumbing of the notebook; the steps request no GPU (ask with --gpu N)";
+
+/// Whether any step requests a GPU: `--gpu N`, or a job's own `resources:`.
+pub fn steps_use_gpus(settings: &Settings, pipeline: &Pipeline) -> bool {
+    settings.gpu.is_some_and(|n| n > 0)
+        || pipeline.steps.iter().any(|step| {
+            step.overrides.resources.as_ref().is_some_and(|r| {
+                [&r.limits, &r.requests]
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|m| m.keys())
+                    .any(|name| is_gpu_key(name))
+            })
+        })
+}
+
+pub fn is_gpu_key(key: &str) -> bool {
+    GPU_NODE_KEYS.iter().any(|gpu| {
+        key == *gpu
+            || key
+                .strip_prefix(gpu)
+                .is_some_and(|rest| rest.starts_with('.'))
+    })
+}
+
+pub fn is_nvidia_env(name: &str) -> bool {
+    name.starts_with(NVIDIA_ENV_PREFIX)
+}
+
+pub fn is_gpu_toleration(toleration: &Toleration) -> bool {
+    toleration.key.as_deref().is_some_and(is_gpu_key)
+}
+
+/// A toleration that lets a pod onto nodes tainted `nvidia.com/gpu` (any value, any effect
+/// the toleration names, or all keys with `Exists`).
+pub fn tolerates_nvidia_taint(toleration: &Toleration) -> bool {
+    let exists = toleration.operator.as_deref() == Some("Exists");
+    let effect_ok = matches!(
+        toleration.effect.as_deref(),
+        None | Some("") | Some("NoSchedule")
+    );
+    effect_ok
+        && match toleration.key.as_deref() {
+            Some(NVIDIA_TAINT_KEY) => true,
+            None | Some("") => exists,
+            Some(_) => false,
+        }
+}
+
+pub fn nvidia_toleration() -> Toleration {
+    Toleration {
+        key: Some(NVIDIA_TAINT_KEY.to_string()),
+        operator: Some("Exists".to_string()),
+        effect: Some("NoSchedule".to_string()),
+        ..Toleration::default()
+    }
+}
+
+/// The affinity without node-affinity expressions on GPU keys. A required term left empty
+/// would match no node, so it goes; so does a preference left empty. Returns the keys removed.
+pub fn drop_gpu_node_affinity(affinity: &mut Affinity) -> Vec<String> {
+    let mut removed = Vec::new();
+    let Some(node) = affinity.node_affinity.as_mut() else {
+        return removed;
+    };
+    let mut strip = |expressions: &mut Option<Vec<NodeSelectorRequirement>>| {
+        if let Some(list) = expressions.as_mut() {
+            list.retain(|e| {
+                let gpu = is_gpu_key(&e.key);
+                if gpu {
+                    removed.push(e.key.clone());
+                }
+                !gpu
+            });
+        }
+    };
+    if let Some(required) = node
+        .required_during_scheduling_ignored_during_execution
+        .as_mut()
+    {
+        let before = required.node_selector_terms.len();
+        required.node_selector_terms.retain_mut(|term| {
+            let had = term
+                .match_expressions
+                .as_ref()
+                .is_some_and(|e| !e.is_empty());
+            strip(&mut term.match_expressions);
+            let left = term
+                .match_expressions
+                .as_ref()
+                .is_some_and(|e| !e.is_empty())
+                || term.match_fields.as_ref().is_some_and(|f| !f.is_empty());
+            left || !had
+        });
+        if required.node_selector_terms.is_empty() && before > 0 {
+            node.required_during_scheduling_ignored_during_execution = None;
+        }
+    }
+    if let Some(preferred) = node
+        .preferred_during_scheduling_ignored_during_execution
+        .as_mut()
+    {
+        preferred.retain_mut(|p| {
+            let had = p
+                .preference
+                .match_expressions
+                .as_ref()
+                .is_some_and(|e| !e.is_empty());
+            strip(&mut p.preference.match_expressions);
+            let left = p
+                .preference
+                .match_expressions
+                .as_ref()
+                .is_some_and(|e| !e.is_empty())
+                || p.preference
+                    .match_fields
+                    .as_ref()
+                    .is_some_and(|f| !f.is_empty());
+            left || !had
+        });
+        if preferred.is_empty() {
+            node.preferred_during_scheduling_ignored_during_execution = None;
+        }
+    }
+    if node
+        .required_during_scheduling_ignored_during_execution
+        .is_none()
+        && node
+            .preferred_during_scheduling_ignored_during_execution
+            .is_none()
+    {
+        affinity.node_affinity = None;
+    }
+    removed.sort();
+    removed.dedup();
+    removed
+}
