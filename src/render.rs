@@ -491,15 +491,26 @@ fn env_drop_reason(name: &str) -> Option<&'static str> {
 fn copy_env(container: &Container, use_gpus: bool, report: &mut Report) -> Vec<EnvVar> {
     let mut kept = Vec::new();
     for var in container.env.iter().flatten() {
-        if !use_gpus && gpu::is_nvidia_env(&var.name) {
+        if !use_gpus && var.name == gpu::NVIDIA_VISIBLE_DEVICES {
             report.note(
-                Action::Drop,
+                Action::Override,
                 format!("env {}", var.name),
                 format!(
-                    "{} (the NVIDIA runtime would show the step every GPU of its node)",
-                    gpu::WHY_DROPPED
+                    "{}: the steps request no GPU (ask with --gpu N), and on a node whose \
+                     runtime is NVIDIA's any other value, or the image's own, shows them GPUs \
+                     outside the scheduler's accounting",
+                    gpu::NO_VISIBLE_DEVICES
                 ),
             );
+            kept.push(EnvVar {
+                name: var.name.clone(),
+                value: Some(gpu::NO_VISIBLE_DEVICES.to_string()),
+                value_from: None,
+            });
+            continue;
+        }
+        if !use_gpus && gpu::is_nvidia_env(&var.name) {
+            report.note(Action::Drop, format!("env {}", var.name), gpu::WHY_DROPPED);
             continue;
         }
         if let Some(reason) = env_drop_reason(&var.name) {

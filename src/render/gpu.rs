@@ -2,7 +2,9 @@
 //! and tolerations) reaches the steps only when they ask for GPUs. Without a GPU request,
 //! `NVIDIA_VISIBLE_DEVICES=all` on a node whose default runtime is NVIDIA's shows the container
 //! every GPU of the node outside the scheduler's accounting, and GPU placement pins CPU-only
-//! steps to scarce GPU nodes.
+//! steps to scarce GPU nodes. So without a GPU request, `NVIDIA_VISIBLE_DEVICES` becomes `void`
+//! (dropping it would leave a CUDA image's own `all`), and node-affinity terms that keep pods
+//! *off* GPU nodes (`NotIn`, `DoesNotExist`) stay.
 
 use k8s_openapi::api::core::v1::{Affinity, NodeSelectorRequirement, Toleration};
 
@@ -22,6 +24,14 @@ pub const GPU_NODE_KEYS: &[&str] = &[
 
 /// The NVIDIA container runtime reads these from the container's environment.
 const NVIDIA_ENV_PREFIX: &str = "NVIDIA_";
+
+/// The variable that chooses which GPUs the NVIDIA runtime shows a container.
+pub const NVIDIA_VISIBLE_DEVICES: &str = "NVIDIA_VISIBLE_DEVICES";
+
+/// `void`: the NVIDIA runtime then behaves like runc and shows no GPU. Set for steps without
+/// GPUs of a notebook that had the variable, since CUDA images commonly bake
+/// `NVIDIA_VISIBLE_DEVICES=all` into their own environment, which dropping ours would expose.
+pub const NO_VISIBLE_DEVICES: &str = "void";
 
 /// The toleration `--gpu` adds when the notebook has none for NVIDIA's common taint.
 pub const NVIDIA_TAINT_KEY: &str = "nvidia.com/gpu";
@@ -85,6 +95,12 @@ pub fn nvidia_toleration() -> Toleration {
     }
 }
 
+/// `In`, `Exists`, `Gt` and `Lt` match only nodes that carry the label (GPU nodes); `NotIn`
+/// and `DoesNotExist` keep pods away from them, which CPU-only steps should keep doing.
+fn draws_to_labelled_nodes(expression: &NodeSelectorRequirement) -> bool {
+    !matches!(expression.operator.as_str(), "NotIn" | "DoesNotExist")
+}
+
 /// The affinity without node-affinity expressions on GPU keys. A required term left empty
 /// would match no node, so it goes; so does a preference left empty. Returns the keys removed.
 pub fn drop_gpu_node_affinity(affinity: &mut Affinity) -> Vec<String> {
@@ -95,7 +111,7 @@ pub fn drop_gpu_node_affinity(affinity: &mut Affinity) -> Vec<String> {
     let mut strip = |expressions: &mut Option<Vec<NodeSelectorRequirement>>| {
         if let Some(list) = expressions.as_mut() {
             list.retain(|e| {
-                let gpu = is_gpu_key(&e.key);
+                let gpu = is_gpu_key(&e.key) && draws_to_labelled_nodes(e);
                 if gpu {
                     removed.push(e.key.clone());
                 }

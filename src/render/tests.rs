@@ -956,24 +956,84 @@ fn toleration_keys(rendered: &Rendered) -> Vec<&str> {
 }
 
 #[test]
-fn nvidia_env_is_dropped_without_gpus_and_kept_with_them() {
+fn nvidia_env_hides_the_gpus_without_gpus_and_is_kept_with_them() {
     let mut case = gpu_case();
     let rendered = case.render();
-    assert_eq!(env_names(step(&rendered)), ["PLAIN"]);
+    let env = step(&rendered).env.clone().unwrap_or_default();
+    let pairs: Vec<(&str, Option<&str>)> = env
+        .iter()
+        .map(|e| (e.name.as_str(), e.value.as_deref()))
+        .collect();
+    // `void`, not just dropped: a CUDA image's own NVIDIA_VISIBLE_DEVICES=all would apply.
+    assert_eq!(
+        pairs,
+        [
+            ("NVIDIA_VISIBLE_DEVICES", Some("void")),
+            ("PLAIN", Some("1"))
+        ]
+    );
+    assert!(has_note(
+        &rendered,
+        Action::Override,
+        "env NVIDIA_VISIBLE_DEVICES"
+    ));
     assert!(has_note(
         &rendered,
         Action::Drop,
-        "env NVIDIA_VISIBLE_DEVICES"
+        "env NVIDIA_DRIVER_CAPABILITIES"
     ));
     case.settings.gpu = Some(1);
+    let rendered = case.render();
+    let container = step(&rendered);
     assert_eq!(
-        env_names(step(&case.render())),
+        env_names(container),
         [
             "NVIDIA_VISIBLE_DEVICES",
             "NVIDIA_DRIVER_CAPABILITIES",
             "PLAIN"
         ]
     );
+    assert_eq!(
+        container.env.as_ref().unwrap()[0].value.as_deref(),
+        Some("all")
+    );
+}
+
+#[test]
+fn a_cpu_notebook_kept_off_gpu_nodes_keeps_its_steps_off_them_too() {
+    let mut case = case();
+    case.pod = parse_pod(
+        r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: jupyter-erin, namespace: jhub}
+spec:
+  containers:
+  - name: notebook
+    image: quay.io/jupyter/base-notebook:latest
+    volumeMounts: [{name: home, mountPath: /home/jovyan}]
+  affinity:
+    nodeAffinity:
+      requiredDuringSchedulingIgnoredDuringExecution:
+        nodeSelectorTerms:
+        - matchExpressions:
+          - {key: nvidia.com/gpu.present, operator: DoesNotExist}
+          - {key: cloud.google.com/gke-accelerator, operator: NotIn, values: [nvidia-tesla-t4]}
+  volumes:
+  - {name: home, nfs: {server: nfs.example, path: /home/erin}}
+"#,
+    )
+    .unwrap();
+    let rendered = case.render();
+    assert_eq!(
+        spec(&rendered).affinity,
+        case.pod.spec.as_ref().unwrap().affinity
+    );
+    assert!(!rendered
+        .report
+        .notes
+        .iter()
+        .any(|n| n.action == Action::Drop && n.field.starts_with("affinity")));
 }
 
 #[test]
