@@ -345,11 +345,11 @@ _kubectl__jupyterflow() {
                     return 0
                     ;;
                 --output)
-                    COMPREPLY=($(compgen -W "yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json name mermaid dot" -- "${cur}"))
                     return 0
                     ;;
                 -o)
-                    COMPREPLY=($(compgen -W "yaml json name" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "yaml json name mermaid dot" -- "${cur}"))
                     return 0
                     ;;
                 --wait-timeout)

@@ -51,9 +51,11 @@ complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand 
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l node-selector -d 'Add a node selector label for the steps (repeatable)' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l schedule -d 'Make a CronWorkflow that runs on this cron schedule, e.g. "0 3 * * *"' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l timezone -d 'Time zone of the schedule, e.g. Europe/Berlin [default: the controller\'s]' -r
-complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s o -l output -d 'Output format: yaml or json [default: yaml]; with --submit also name [default: "<kind>/<name> created"]' -r -f -a "yaml\t''
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s o -l output -d 'Output format: yaml or json [default: yaml]; mermaid or dot draw the pipeline\'s DAG instead; with --submit also name [default: "<kind>/<name> created"]' -r -f -a "yaml\t''
 json\t''
-name\t'kind/name, as kubectl prints it (with --submit)'"
+name\t'kind/name, as kubectl prints it (with --submit)'
+mermaid\t'the pipeline\'s DAG as a Mermaid flowchart (JupyterLab renders it in Markdown cells)'
+dot\t'the pipeline\'s DAG in Graphviz\'s DOT language (`dot -Tsvg`)'"
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l wait-timeout -d 'With --wait: stop following after this long (exit 124), e.g. 30m; the workflow goes on' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l dry-run -d 'With --submit: "server" asks the API server to validate without storing; "none" creates' -r -f -a "none\t''
 server\t''"

@@ -6,13 +6,14 @@ cd "$(dirname "$0")/.."
 
 # krew, its manifest validator, maturin and zig (cached): tests/release.rs uses them.
 eval "$(scripts/release-tools.sh)"
-# The shells whose completion scripts the tests run (Debian/Ubuntu; elsewhere install them
-# yourself: without them those tests are skipped, and fail under CI=true).
-if ! command -v zsh >/dev/null || ! command -v fish >/dev/null; then
+# The shells whose completion scripts the tests run, and Graphviz, which draws the `-o dot`
+# goldens (Debian/Ubuntu; elsewhere install them yourself: without them those tests are
+# skipped, and fail under CI=true).
+if ! command -v zsh >/dev/null || ! command -v fish >/dev/null || ! command -v dot >/dev/null; then
     if command -v apt-get >/dev/null && [[ $(id -u) == 0 ]]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh fish
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zsh fish graphviz
     else
-        echo "test.sh: zsh or fish is missing and cannot be installed here (needs apt-get as root)" >&2
+        echo "test.sh: zsh, fish or dot is missing and cannot be installed here (needs apt-get as root)" >&2
     fi
 fi
 

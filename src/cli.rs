@@ -57,6 +57,10 @@ Examples:
   kubectl jupyterflow render -c \"python train.py\" \\
     | kubectl create -f - -o name | kubectl jupyterflow wait -
 
+  # A picture of the pipeline for a Markdown cell (JupyterLab draws Mermaid), or for Graphviz
+  kubectl jupyterflow render -c \"python prep.py >> [python a.py, python b.py]\" -o mermaid
+  kubectl jupyterflow render -f workflow.yaml -o dot | dot -Tsvg > pipeline.svg
+
   # Every night at 3, with a GPU
   kubectl jupyterflow render -c \"python train.py\" --schedule \"0 3 * * *\" --gpu 1 --submit
 
@@ -254,7 +258,7 @@ pub struct RenderArgs {
     #[command(flatten, next_help_heading = "How the steps run")]
     pub overrides: OverrideArgs,
 
-    /// Output format: yaml or json [default: yaml]; with --submit also name [default: "<kind>/<name> created"]
+    /// Output format: yaml or json [default: yaml]; mermaid or dot draw the pipeline's DAG instead; with --submit also name [default: "<kind>/<name> created"]
     #[arg(short = 'o', long = "output", value_enum, help_heading = "Output")]
     pub output: Option<OutputFormat>,
 
@@ -395,6 +399,17 @@ pub enum OutputFormat {
     Json,
     /// kind/name, as kubectl prints it (with --submit)
     Name,
+    /// the pipeline's DAG as a Mermaid flowchart (JupyterLab renders it in Markdown cells)
+    Mermaid,
+    /// the pipeline's DAG in Graphviz's DOT language (`dot -Tsvg`)
+    Dot,
+}
+
+impl OutputFormat {
+    /// A picture of the pipeline rather than the manifest.
+    pub fn is_graph(self) -> bool {
+        matches!(self, OutputFormat::Mermaid | OutputFormat::Dot)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod client;
 pub mod completion;
 pub mod config;
+pub mod graph;
 pub mod input;
 pub mod manual;
 pub mod names;
@@ -167,6 +168,12 @@ fn run_render(args: &RenderArgs) -> Result<ExitCode> {
             "--wait cannot follow a server dry run: nothing is stored, so nothing runs",
         ));
     }
+    if args.output.is_some_and(OutputFormat::is_graph) && args.submit {
+        return Err(usage(
+            "-o mermaid and -o dot draw the pipeline instead of creating it; drop --submit, or \
+             submit with another -o",
+        ));
+    }
     if args.output == Some(OutputFormat::Name) && !args.submit {
         return Err(usage(
             "-o name needs --submit: a rendered workflow has no name until the API server creates it",
@@ -258,6 +265,16 @@ async fn render_workflow(args: &RenderArgs) -> Result<ExitCode> {
             };
             let outcome = wait::follow(&connection, &name, Some(created), &options).await?;
             Ok(ExitCode::from(outcome.exit_code()))
+        }
+        _ if args.output.is_some_and(OutputFormat::is_graph) => {
+            // Drawn after rendering: a pipeline that would not render is not drawn either.
+            let graph = graph::Graph::of(&pipeline);
+            let text = match args.output {
+                Some(OutputFormat::Dot) => graph::to_dot(&graph),
+                _ => graph::to_mermaid(&graph),
+            };
+            output::write_stdout(&text)?;
+            Ok(ExitCode::SUCCESS)
         }
         _ => {
             let format = args.output.unwrap_or(OutputFormat::Yaml);

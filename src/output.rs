@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::Serialize;
 
 use crate::cli::OutputFormat;
@@ -18,6 +18,10 @@ pub fn to_text<T: Serialize>(value: &T, format: OutputFormat) -> Result<String> 
             Ok(text)
         }
         OutputFormat::Yaml | OutputFormat::Name => yaml::to_string(value),
+        // Checked before anything is rendered or sent (a usage error).
+        OutputFormat::Mermaid | OutputFormat::Dot => {
+            bail!("-o mermaid and -o dot draw a pipeline, not an object")
+        }
     }
 }
 

@@ -71,7 +71,7 @@ fn helper_is_executable_and_answers_in_cobras_format() {
     );
     assert_eq!(
         helper(&["render", "-o", ""], path_dir.path()).stdout,
-        "yaml\njson\nname\tkind/name, as kubectl prints it (with --submit)\n:4\n"
+        "yaml\njson\nname\tkind/name, as kubectl prints it (with --submit)\nmermaid\tthe pipeline's DAG as a Mermaid flowchart (JupyterLab renders it in Markdown cells)\ndot\tthe pipeline's DAG in Graphviz's DOT language (`dot -Tsvg`)\n:4\n"
     );
     assert_eq!(
         helper(&["render", "--pod-file", ""], path_dir.path()).stdout,

@@ -387,7 +387,7 @@ mod tests {
     fn enum_values_are_completed_also_after_equals() {
         assert_eq!(
             values(&plan(&words("render -o "))),
-            ["yaml", "json", "name"]
+            ["yaml", "json", "name", "mermaid", "dot"]
         );
         assert_eq!(
             values(&plan(&words("render --output=j"))),
