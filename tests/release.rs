@@ -11,13 +11,14 @@
 //! is missing says so and skips, except under `CI=true`, where that is a failure.
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use serde::Deserialize;
 
-const BIN: &str = env!("CARGO_BIN_EXE_kubectl-jupyterflow");
-const REPO: &str = env!("CARGO_MANIFEST_DIR");
+mod common;
+use common::{required_tool, required_tool_from, temp_dir, Run, Runner, BIN, ROOT};
+
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const HELPER: &str = "kubectl_complete-jupyterflow";
 const PLATFORMS: [(&str, &str); 4] = [
@@ -41,70 +42,34 @@ const RENDER_ARGS: [&str; 7] = [
 // ---- helpers ------------------------------------------------------------------------------
 
 fn repo(path: &str) -> PathBuf {
-    Path::new(REPO).join(path)
+    Path::new(ROOT).join(path)
 }
 
-fn temp_dir() -> tempfile::TempDir {
-    tempfile::tempdir().expect("create a temp dir")
-}
-
-/// An external tool: `$var` when set, else `name` on PATH. When it is missing the test says so
-/// and skips (`None`); under `CI=true` nothing may be skipped, so that is a failure.
+/// A tool the release tests need, from `PATH`, or from `$var` for the ones the scripts build.
 fn tool(name: &str, var: Option<&str>) -> Option<PathBuf> {
-    let found = match var.and_then(std::env::var_os) {
-        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
-        None => std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-            .map(|dir| dir.join(name))
-            .find(|p| p.is_file()),
-    };
-    if found.is_none() {
-        let hint = match var {
-            Some(var) => format!("${var} is not set to it: eval \"$(scripts/release-tools.sh)\""),
-            None => format!("{name} is not on PATH"),
-        };
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{name} is missing ({hint}); CI=true runs every test"
-        );
-        eprintln!("skipped: {name} is missing ({hint})");
+    let why = "it checks the release as its users install it";
+    match var {
+        Some(var) => required_tool_from(var, name, "eval \"$(scripts/release-tools.sh)\" sets it"),
+        None => required_tool(name, why),
     }
-    found
 }
 
-/// Runs `cmd`, fails the test unless it exits 0, and returns its output.
-fn run(cmd: &mut Command) -> Output {
-    let output = cmd
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|err| panic!("cannot run {cmd:?}: {err}"));
-    assert!(
-        output.status.success(),
-        "{cmd:?} failed ({}):\n{}{}",
-        output.status,
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+/// `program ARGS` with the test's PATH and an empty `$HOME`; fails the test unless it exits 0.
+fn run_ok<S: AsRef<OsStr>>(program: impl AsRef<OsStr>, args: impl IntoIterator<Item = S>) -> Run {
+    let run = Runner::new(program).args(args).run();
+    run.assert_ok();
+    run
 }
 
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-/// A command that sees only `path` and an empty `$HOME` (no kubeconfig, no config file).
-fn isolated(program: impl AsRef<std::ffi::OsStr>, home: &Path, path: &[&Path]) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.current_dir(REPO)
-        .env_clear()
-        .env("HOME", home)
-        .env("PATH", std::env::join_paths(path).unwrap());
-    cmd
+/// `program` that sees only `path` on PATH and `home` as `$HOME` (no kubeconfig, no config file).
+fn isolated(program: impl AsRef<OsStr>, home: &Path, path: &[&Path]) -> Runner {
+    Runner::new(program).home(home).path(path)
 }
 
 /// The manifest the debug binary renders from the example pod: what every shipped binary must print.
 fn expected_render() -> String {
-    let home = temp_dir();
-    stdout(&run(isolated(BIN, home.path(), &[]).args(RENDER_ARGS)))
+    let home = temp_dir("home");
+    isolated(BIN, home.path(), &[]).args(RENDER_ARGS).stdout()
 }
 
 fn archive_name(os: &str, arch: &str) -> String {
@@ -137,17 +102,20 @@ fn dist_wheel() -> PathBuf {
 /// Unpacks the Linux x86_64 release archive into `into`; returns the binary in it.
 fn unpack_release_archive(into: &Path) -> PathBuf {
     let archive = dist_file(&archive_name("linux", "amd64"));
-    run(Command::new("tar")
-        .arg("-xzf")
-        .arg(archive)
-        .arg("-C")
-        .arg(into));
+    run_ok(
+        "tar",
+        [
+            OsStr::new("-xzf"),
+            archive.as_os_str(),
+            "-C".as_ref(),
+            into.as_os_str(),
+        ],
+    );
     into.join("kubectl-jupyterflow")
 }
 
 fn sha256_of(path: &Path) -> String {
-    let output = run(Command::new("sha256sum").arg(path));
-    let sum = stdout(&output);
+    let sum = run_ok("sha256sum", [path]).stdout;
     sum.split_whitespace().next().unwrap().to_string()
 }
 
@@ -255,10 +223,14 @@ fn validate_with_krew(path: &Path) {
     let Some(validator) = tool("validate-krew-manifest", Some("JF_VALIDATE_KREW_MANIFEST")) else {
         return;
     };
-    run(Command::new(validator)
-        .arg("--manifest")
-        .arg(path)
-        .arg("--skip-install"));
+    run_ok(
+        validator,
+        [
+            OsStr::new("--manifest"),
+            path.as_os_str(),
+            "--skip-install".as_ref(),
+        ],
+    );
 }
 
 #[test]
@@ -277,16 +249,18 @@ fn manifest_template_has_our_version_platforms_and_files() {
 /// Runs scripts/dist.sh on `binary` into `dist_dir`; checks the archive and the filled manifest.
 fn pack(dist_dir: &Path, binary: &Path, release_url: &str) -> String {
     // The real $HOME and PATH: the script runs rustc (cargo's and rustup's homes).
-    run(Command::new("bash")
-        .current_dir(REPO)
+    Runner::new("bash")
+        .inherit_env()
         .arg(repo("scripts/dist.sh"))
         .env("JF_DIST_DIR", dist_dir)
         .env("JF_DIST_BINARY", binary)
-        .env("JF_RELEASE_URL", release_url));
+        .env("JF_RELEASE_URL", release_url)
+        .run()
+        .assert_ok();
 
     let archive_name = archive_name("linux", "amd64");
     let archive = dist_dir.join(&archive_name);
-    let listing = stdout(&run(Command::new("tar").arg("-tvzf").arg(&archive)));
+    let listing = run_ok("tar", [OsStr::new("-tvzf"), archive.as_os_str()]).stdout;
     let members: Vec<(&str, &str)> = listing
         .lines()
         .filter_map(|l| Some((l.split_whitespace().next()?, l.split_whitespace().last()?)))
@@ -307,12 +281,16 @@ fn pack(dist_dir: &Path, binary: &Path, release_url: &str) -> String {
             "{archive_name} lacks {expected} ({mode}):\n{listing}"
         );
     }
-    let unpacked = temp_dir();
-    run(Command::new("tar")
-        .arg("-xzf")
-        .arg(&archive)
-        .arg("-C")
-        .arg(unpacked.path()));
+    let unpacked = temp_dir("unpacked");
+    run_ok(
+        "tar",
+        [
+            OsStr::new("-xzf"),
+            archive.as_os_str(),
+            "-C".as_ref(),
+            unpacked.path().as_os_str(),
+        ],
+    );
     let packed = std::fs::read(unpacked.path().join("kubectl-jupyterflow")).unwrap();
     assert!(
         packed == std::fs::read(binary).unwrap(),
@@ -348,11 +326,11 @@ fn dist_script_packs_the_archive_and_fills_the_manifest() {
         eprintln!("skipped: the packaging test names the linux/amd64 archive");
         return;
     }
-    let work = temp_dir();
+    let work = temp_dir("release");
     // The debug binary, stripped as the release profile strips, so the archive packs fast.
     let binary = work.path().join("kubectl-jupyterflow");
     std::fs::copy(BIN, &binary).unwrap();
-    run(Command::new("strip").arg(&binary));
+    run_ok("strip", [&binary]);
     let dist_dir = work.path().join("dist");
     let url = "https://example.org/jupyterflow/v0.0.0";
     let sha = pack(&dist_dir, &binary, url);
@@ -378,9 +356,9 @@ fn krew_installs_runs_and_uninstalls_the_release_archive() {
     };
     let manifest = dist_file("jupyterflow.yaml");
     let archive = dist_file(&archive_name("linux", "amd64"));
-    let home = temp_dir();
-    let krew_root = temp_dir();
-    let plugins = temp_dir();
+    let home = temp_dir("release");
+    let krew_root = temp_dir("release");
+    let plugins = temp_dir("release");
     // krew is itself a kubectl plugin; its own links go to $KREW_ROOT/bin.
     std::os::unix::fs::symlink(&krew, plugins.path().join("kubectl-krew")).unwrap();
     let krew_bin = krew_root.path().join("bin");
@@ -392,27 +370,23 @@ fn krew_installs_runs_and_uninstalls_the_release_archive() {
     ]
     .concat();
     let kubectl_krew = |args: &[&str]| {
-        let mut cmd = isolated(&kubectl, home.path(), &path);
-        cmd.env("KREW_ROOT", krew_root.path()).args(args);
-        cmd
+        isolated(&kubectl, home.path(), &path)
+            .env("KREW_ROOT", krew_root.path())
+            .args(args)
     };
     // `list` and `uninstall` need a local index (a git clone); an empty one, no download.
     let index = krew_root.path().join("index/default");
     std::fs::create_dir_all(index.join("plugins")).unwrap();
-    run(Command::new(git).arg("init").arg("-q").arg(&index));
+    run_ok(git, [OsStr::new("init"), "-q".as_ref(), index.as_os_str()]);
 
     let manifest_arg = format!("--manifest={}", manifest.display());
     let archive_arg = format!("--archive={}", archive.display());
-    let installed = run(&mut kubectl_krew(&[
-        "krew",
-        "install",
-        &manifest_arg,
-        &archive_arg,
-    ]));
+    let installed = kubectl_krew(&["krew", "install", &manifest_arg, &archive_arg]).run();
+    installed.assert_ok();
     assert!(
-        String::from_utf8_lossy(&installed.stderr).contains("Installed plugin: jupyterflow"),
+        installed.stderr.contains("Installed plugin: jupyterflow"),
         "{}",
-        String::from_utf8_lossy(&installed.stderr)
+        installed.stderr
     );
     let link = krew_bin.join("kubectl-jupyterflow");
     let target = std::fs::read_link(&link).expect("krew links the plugin into $KREW_ROOT/bin");
@@ -425,31 +399,29 @@ fn krew_installs_runs_and_uninstalls_the_release_archive() {
         "{}",
         target.display()
     );
-    let version = stdout(&run(&mut kubectl_krew(&["jupyterflow", "--version"])));
+    let version = kubectl_krew(&["jupyterflow", "--version"]).stdout();
     assert_eq!(version, format!("kubectl-jupyterflow {VERSION}\n"));
-    let mut render = kubectl_krew(&["jupyterflow"]);
-    assert_eq!(stdout(&run(render.args(RENDER_ARGS))), expected_render());
+    let rendered = kubectl_krew(&["jupyterflow"]).args(RENDER_ARGS).stdout();
+    assert_eq!(rendered, expected_render());
     // Installed from a manifest file rather than an index: krew lists it as detached.
-    let listed = stdout(&run(&mut kubectl_krew(&["krew", "list"])));
+    let listed = kubectl_krew(&["krew", "list"]).stdout();
     assert!(
         listed.lines().any(|l| l.trim() == "detached/jupyterflow"),
         "{listed}"
     );
 
-    run(&mut kubectl_krew(&["krew", "uninstall", "jupyterflow"]));
+    kubectl_krew(&["krew", "uninstall", "jupyterflow"]).stdout();
     assert!(
         link.symlink_metadata().is_err(),
         "krew uninstall left the link"
     );
-    let gone = kubectl_krew(&["jupyterflow", "--version"])
-        .output()
-        .unwrap();
-    assert!(!gone.status.success(), "kubectl still finds the plugin");
+    let gone = kubectl_krew(&["jupyterflow", "--version"]).run();
+    assert!(!gone.success(), "kubectl still finds the plugin");
 }
 
 /// The highest `GLIBC_x.y[.z]` symbol version `objdump -T` lists, and how many symbols need one.
 fn newest_glibc_symbol(objdump: &Path, binary: &Path) -> (Vec<u32>, usize) {
-    let dump = stdout(&run(Command::new(objdump).arg("-T").arg(binary)));
+    let dump = run_ok(objdump, [OsStr::new("-T"), binary.as_os_str()]).stdout;
     let versions: Vec<Vec<u32>> = dump
         .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
         .filter_map(|word| word.strip_prefix("GLIBC_"))
@@ -465,7 +437,7 @@ fn release_binary_needs_glibc_2_17_at_most_and_runs() {
     let Some(objdump) = tool("objdump", None) else {
         return;
     };
-    let unpacked = temp_dir();
+    let unpacked = temp_dir("release");
     let binary = unpack_release_archive(unpacked.path());
     let (newest, symbols) = newest_glibc_symbol(&objdump, &binary);
     // Dynamically linked against glibc: a build that links none would pass the check vacuously.
@@ -485,10 +457,14 @@ fn release_binary_needs_glibc_2_17_at_most_and_runs() {
         binary.display()
     );
 
-    let home = temp_dir();
-    let version = stdout(&run(isolated(&binary, home.path(), &[]).arg("--version")));
+    let home = temp_dir("release");
+    let version = isolated(&binary, home.path(), &[])
+        .arg("--version")
+        .stdout();
     assert_eq!(version, format!("kubectl-jupyterflow {VERSION}\n"));
-    let rendered = stdout(&run(isolated(&binary, home.path(), &[]).args(RENDER_ARGS)));
+    let rendered = isolated(&binary, home.path(), &[])
+        .args(RENDER_ARGS)
+        .stdout();
     assert_eq!(rendered, expected_render());
 }
 
@@ -499,31 +475,35 @@ fn wheel_installs_with_pip_and_kubectl_finds_it() {
         return;
     };
     let wheel = dist_wheel();
-    let venv = temp_dir();
-    run(Command::new(&python).arg("-m").arg("venv").arg(venv.path()));
+    let venv = temp_dir("release");
+    run_ok(
+        &python,
+        [OsStr::new("-m"), "venv".as_ref(), venv.path().as_os_str()],
+    );
     let venv_bin = venv.path().join("bin");
     // --no-index: the wheel has no dependencies, and nothing else is fetched.
-    run(Command::new(venv_bin.join("pip"))
+    Runner::new(venv_bin.join("pip"))
         .args([
             "install",
             "--quiet",
             "--no-index",
             "--disable-pip-version-check",
         ])
-        .arg(&wheel));
+        .arg(&wheel)
+        .stdout();
     let installed = venv_bin.join("kubectl-jupyterflow");
-    let unpacked = temp_dir();
+    let unpacked = temp_dir("release");
     assert!(
         std::fs::read(&installed).unwrap()
             == std::fs::read(unpack_release_archive(unpacked.path())).unwrap(),
         "the wheel installs another binary than the release archive packs"
     );
 
-    let home = temp_dir();
+    let home = temp_dir("release");
     let system = [Path::new("/usr/bin"), Path::new("/bin")];
-    let rendered = stdout(&run(
-        isolated(&installed, home.path(), &[]).args(RENDER_ARGS)
-    ));
+    let rendered = isolated(&installed, home.path(), &[])
+        .args(RENDER_ARGS)
+        .stdout();
     assert_eq!(rendered, expected_render());
 
     // A notebook terminal with the venv active: its bin/ first on PATH, kubectl somewhere.
@@ -532,16 +512,16 @@ fn wheel_installs_with_pip_and_kubectl_finds_it() {
         &system,
     ]
     .concat();
-    let listed = stdout(&run(
-        isolated(&kubectl, home.path(), &path).args(["plugin", "list"])
-    ));
+    let listed = isolated(&kubectl, home.path(), &path)
+        .args(["plugin", "list"])
+        .stdout();
     assert!(
         listed.lines().any(|l| Path::new(l.trim()) == installed),
         "kubectl plugin list does not show {}:\n{listed}",
         installed.display()
     );
-    let version = stdout(&run(
-        isolated(&kubectl, home.path(), &path).args(["jupyterflow", "--version"])
-    ));
+    let version = isolated(&kubectl, home.path(), &path)
+        .args(["jupyterflow", "--version"])
+        .stdout();
     assert_eq!(version, format!("kubectl-jupyterflow {VERSION}\n"));
 }

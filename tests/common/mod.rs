@@ -19,7 +19,7 @@ pub use run::{
 #[allow(unused_imports)]
 pub use tempfile::TempDir;
 #[allow(unused_imports)]
-pub use tools::required_tool;
+pub use tools::{required_tool, required_tool_from};
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};

@@ -96,6 +96,20 @@ impl Runner {
         self
     }
 
+    /// `PATH` is exactly `dirs` (what a user's shell would have), nothing of the test's.
+    pub fn path(mut self, dirs: &[&Path]) -> Self {
+        self.command
+            .env("PATH", std::env::join_paths(dirs).expect("a valid PATH"));
+        self
+    }
+
+    /// The test's whole environment (e.g. a script that runs cargo needs its homes).
+    pub fn inherit_env(mut self) -> Self {
+        self.command.envs(std::env::vars_os());
+        self._home = None;
+        self
+    }
+
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
         self.stdin = Some(bytes.into());
         self
