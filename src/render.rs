@@ -206,6 +206,13 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
     };
     note_dropped_pod_fields(pod, &mut report);
+    if let Some(namespace) = &settings.namespace {
+        checks::namespace::check_objects_exist_in(
+            namespace,
+            pod.metadata.namespace.as_deref(),
+            &spec,
+        )?;
+    }
 
     let schedule = settings
         .schedule
@@ -289,7 +296,9 @@ fn choose_namespace(
             report.note(
                 Action::Override,
                 "metadata.namespace",
-                format!("{namespace} (-n; the pod's volumes must exist there too)"),
+                format!(
+                    "{namespace} (-n; the steps use no namespaced object of the pod's namespace)"
+                ),
             );
         }
         return Some(namespace.clone());

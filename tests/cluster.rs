@@ -19,6 +19,17 @@ use serde_json::Value;
 /// every test that creates cron workflows takes it for reading.
 static CRON_WORKFLOW_CRD: RwLock<()> = RwLock::new(());
 
+/// A fixture pod moved into `namespace` and saved in `dir`: `-n namespace` then names the pod's
+/// own namespace, which the steps' claims and accounts must live in.
+fn fixture_in_namespace(dir: &TempDir, name: &str, namespace: &str) -> String {
+    let text = std::fs::read_to_string(fixture(name)).unwrap();
+    let mut pod: Value = kubectl_jupyterflow::yaml::from_str(&text).unwrap();
+    pod["metadata"]["namespace"] = Value::from(namespace);
+    let path = dir.path().join(name).with_extension("json");
+    std::fs::write(&path, serde_json::to_string_pretty(&pod).unwrap()).unwrap();
+    path.display().to_string()
+}
+
 fn fixture(name: &str) -> String {
     Path::new(ROOT)
         .join("tests/fixtures")
@@ -387,11 +398,15 @@ fn a_pod_file_is_submitted_into_the_given_namespace() {
     let nb = Notebook::new("pod-file", "z2jh-dynamic-pod.yaml", false);
     nb.cluster
         .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+    // The pod as the cluster stores it, so `-n` is its own namespace (another one is refused
+    // while the steps use its claim).
+    let pod_file = nb.dir.path().join("pod.json");
+    std::fs::write(&pod_file, nb.cluster.pod_json(&nb.namespace, &nb.pod)).unwrap();
     let result = run(
         &[
             "render",
             "--pod-file",
-            &fixture("z2jh-dynamic-pod.yaml"),
+            pod_file.to_str().unwrap(),
             "-n",
             &nb.namespace,
             "--kubeconfig",
@@ -948,7 +963,8 @@ fn v4_full_crds_accept_the_largest_pipeline_and_refuse_one_template_more() {
     let cluster = Cluster::connect();
     let namespace = cluster.namespace("largest");
     let expr: Vec<String> = (1..=199).map(|i| format!("python step.py {i}")).collect();
-    let pod = fixture("z2jh-dynamic-pod.yaml");
+    let dir = TempDir::new("largest");
+    let pod = fixture_in_namespace(&dir, "z2jh-dynamic-pod.yaml", &namespace);
     let rendered = run(
         &[
             "render",

@@ -624,9 +624,25 @@ fn namespace_is_the_pods_because_its_volumes_live_there() {
     );
 }
 
+/// A notebook that uses nothing namespaced: an NFS home, the `default` account, plain env.
+const NOTHING_NAMESPACED: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: jupyter-bob, namespace: jhub}
+spec:
+  containers:
+  - name: notebook
+    image: quay.io/jupyter/base-notebook:latest
+    env: [{name: PLAIN, value: "1"}]
+    volumeMounts: [{name: home, mountPath: /home/jovyan}]
+  volumes:
+  - {name: home, nfs: {server: nfs.example, path: /home/bob}}
+"#;
+
 #[test]
 fn namespace_flag_wins_over_the_pods_and_says_so() {
     let mut case = case();
+    case.pod = parse_pod(NOTHING_NAMESPACED).unwrap();
     case.settings.namespace = Some("team-a".into());
     case.cluster = Some(ClusterFacts {
         namespace: "team-a".into(),
@@ -652,6 +668,26 @@ fn namespace_flag_wins_over_the_pods_and_says_so() {
         .notes
         .iter()
         .any(|n| n.field == "metadata.namespace"));
+}
+
+#[test]
+fn namespace_flag_is_refused_when_the_steps_use_the_pods_namespaced_objects() {
+    let mut case = case();
+    case.settings.namespace = Some("team-a".into());
+    let error = case.try_render().err().unwrap().to_string();
+    for named in [
+        "-n team-a is not the notebook's namespace jhub",
+        "PersistentVolumeClaim home-nfs",
+        "ServiceAccount notebook",
+        "Secret regcred (imagePullSecrets)",
+    ] {
+        assert!(error.contains(named), "{named} missing: {error}");
+    }
+    case.settings.namespace = Some("jhub".into());
+    assert_eq!(
+        case.render().manifest.metadata().namespace.as_deref(),
+        Some("jhub")
+    );
 }
 
 #[test]
