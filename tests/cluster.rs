@@ -21,11 +21,11 @@ static CRON_WORKFLOW_CRD: RwLock<()> = RwLock::new(());
 
 /// A fixture pod moved into `namespace` and saved in `dir`: `-n namespace` then names the pod's
 /// own namespace, which the steps' claims and accounts must live in.
-fn fixture_in_namespace(dir: &TempDir, name: &str, namespace: &str) -> String {
+fn fixture_in_namespace(dir: &Path, name: &str, namespace: &str) -> String {
     let text = std::fs::read_to_string(fixture(name)).unwrap();
     let mut pod: Value = kubectl_jupyterflow::yaml::from_str(&text).unwrap();
     pod["metadata"]["namespace"] = Value::from(namespace);
-    let path = dir.path().join(name).with_extension("json");
+    let path = dir.join(name).with_extension("json");
     std::fs::write(&path, serde_json::to_string_pretty(&pod).unwrap()).unwrap();
     path.display().to_string()
 }
@@ -561,10 +561,15 @@ fn an_invalid_workflow_lists_the_offending_fields() {
     let pod_text = std::fs::read_to_string(fixture("z2jh-dynamic-pod.yaml")).unwrap();
     let good = "requests:\n        cpu: 500m\n        memory: \"1073741824\"";
     assert!(pod_text.contains(good), "the fixture's requests moved");
+    // In the test's namespace, where its claim is (`-n` elsewhere is refused).
+    let in_jhub = "namespace: jhub\n";
+    assert!(pod_text.contains(in_jhub), "the fixture's namespace moved");
     let pod_file = nb.dir.path().join("invalid-pod.yaml");
     std::fs::write(
         &pod_file,
-        pod_text.replace(good, "requests:\n        cpu: many\n        memory: lots"),
+        pod_text
+            .replace(good, "requests:\n        cpu: many\n        memory: lots")
+            .replacen(in_jhub, &format!("namespace: {}\n", nb.namespace), 1),
     )
     .unwrap();
     let file = nb.dir.path().join("pipeline.yaml");
@@ -963,8 +968,8 @@ fn v4_full_crds_accept_the_largest_pipeline_and_refuse_one_template_more() {
     let cluster = Cluster::connect();
     let namespace = cluster.namespace("largest");
     let expr: Vec<String> = (1..=199).map(|i| format!("python step.py {i}")).collect();
-    let dir = TempDir::new("largest");
-    let pod = fixture_in_namespace(&dir, "z2jh-dynamic-pod.yaml", &namespace);
+    let dir = temp_dir("largest");
+    let pod = fixture_in_namespace(dir.path(), "z2jh-dynamic-pod.yaml", &namespace);
     let rendered = run(
         &[
             "render",
