@@ -9,14 +9,16 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, RwLock};
+use std::process::Command;
+use std::sync::RwLock;
 use std::time::Duration;
 
 use common::proxy::{wait_for, CutProxy};
-use common::{argo_resource, kubectl, run, temp_dir, Cluster, TempDir, BIN, ROOT};
+use common::{
+    argo_resource, assert_lines_in_order, jupyterflow, kubectl, required_tool, run, temp_dir,
+    Cluster, Spawned, ROOT,
+};
 use kube::api::{DynamicObject, Patch, PatchParams};
 use kube::Api;
 use serde_json::{json, Value};
@@ -33,35 +35,24 @@ const T1: &str = "2026-11-29T10:00:03Z";
 const T2: &str = "2026-11-29T10:00:07Z";
 const T3: &str = "2026-11-29T10:00:12Z";
 
-/// A namespace with the README's Role, the notebook pod and a ReadWriteMany home, and a
-/// kubeconfig with the notebook account's token.
+/// A notebook (the README's Role, the z2jh pod, a ReadWriteMany home) and the 3-step chain.
 struct Notebook {
-    cluster: Cluster,
-    namespace: String,
-    pod: String,
-    _dir: TempDir,
-    kubeconfig: String,
+    nb: common::notebook::Notebook,
+}
+
+impl std::ops::Deref for Notebook {
+    type Target = common::notebook::Notebook;
+    fn deref(&self) -> &Self::Target {
+        &self.nb
+    }
 }
 
 impl Notebook {
     fn new(label: &str) -> Self {
-        let cluster = Cluster::connect();
-        let namespace = cluster.namespace(label);
-        cluster.create_rbac(&namespace, None);
-        let pod = cluster.create_pod(&namespace, "z2jh-dynamic-pod.yaml", false);
-        cluster.create_claim(&namespace, "claim-alice", &["ReadWriteMany"]);
-        let dir = temp_dir(label);
-        let kubeconfig = cluster
-            .notebook_kubeconfig(dir.path(), &namespace, false)
-            .display()
-            .to_string();
-        Notebook {
-            cluster,
-            namespace,
-            pod,
-            _dir: dir,
-            kubeconfig,
-        }
+        let nb = common::notebook::Notebook::new(label, "z2jh-dynamic-pod.yaml", false);
+        nb.cluster
+            .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+        Notebook { nb }
     }
 
     fn render_args<'a>(&'a self, kubeconfig: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
@@ -117,8 +108,7 @@ impl Notebook {
         assert!(
             wait_for(Duration::from_secs(30), || {
                 name = self
-                    .cluster
-                    .list(&self.namespace, "workflows")
+                    .workflows()
                     .first()
                     .and_then(|w| w["metadata"]["name"].as_str().map(str::to_string));
                 name.is_some()
@@ -222,116 +212,12 @@ fn chain_statuses(wf: &str) -> Vec<Value> {
     ]
 }
 
-/// The binary running in the background, its stderr collected line by line as it comes.
-struct Spawned {
-    child: Child,
-    stderr: Arc<Mutex<String>>,
-    stdout: Option<std::thread::JoinHandle<String>>,
-    reader: Option<std::thread::JoinHandle<()>>,
-    _home: TempDir,
-}
-
+/// The binary in the background, stdin written and closed.
 fn spawn(args: &[&str], stdin: Option<&str>) -> Spawned {
-    let home = temp_dir("home");
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .current_dir(home.path())
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start kubectl-jupyterflow");
-    if let Some(text) = stdin {
-        let mut input = child.stdin.take().unwrap();
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    let stderr = Arc::new(Mutex::new(String::new()));
-    let collected = stderr.clone();
-    let pipe = child.stderr.take().unwrap();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(pipe).lines() {
-            let Ok(line) = line else { break };
-            let mut text = collected.lock().unwrap();
-            text.push_str(&line);
-            text.push('\n');
-        }
-    });
-    let mut out = child.stdout.take().unwrap();
-    let stdout = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut out, &mut text);
-        text
-    });
-    Spawned {
-        child,
-        stderr,
-        stdout: Some(stdout),
-        reader: Some(reader),
-        _home: home,
-    }
-}
-
-impl Spawned {
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// Waits until stderr holds `needle`; panics with what it holds otherwise.
-    #[track_caller]
-    fn expect_stderr(&self, needle: &str) {
-        if !wait_for(Duration::from_secs(30), || self.stderr().contains(needle)) {
-            panic!("stderr never showed {needle:?}:\n{}", self.stderr());
-        }
-    }
-
-    fn interrupt(&self) {
-        let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(status.success());
-    }
-
-    /// Waits for the exit (at most `limit`, else kills it and fails).
-    #[track_caller]
-    fn finish(mut self, limit: Duration) -> common::Run {
-        let started = std::time::Instant::now();
-        let code = loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                break status.code();
-            }
-            if started.elapsed() > limit {
-                let _ = self.child.kill();
-                panic!("still running after {limit:?}; stderr:\n{}", self.stderr());
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        self.reader.take().unwrap().join().unwrap();
-        common::Run {
-            code,
-            stdout: self.stdout.take().unwrap().join().unwrap(),
-            stderr: self.stderr(),
-            elapsed: started.elapsed(),
-        }
-    }
-}
-
-/// Lines of `text` that start with `needles`, in that order (other lines may come between).
-#[track_caller]
-fn assert_lines_in_order(text: &str, needles: &[&str]) {
-    let mut lines = text.lines();
-    for needle in needles {
-        assert!(
-            lines.any(|line| line.starts_with(needle)),
-            "no line {needle:?} (in this order) in:\n{text}"
-        );
+    let runner = jupyterflow(args);
+    match stdin {
+        Some(text) => runner.stdin(text).spawn(),
+        None => runner.spawn(),
     }
 }
 
@@ -503,12 +389,15 @@ fn a_timeout_exits_124_and_says_how_to_follow_again() {
 #[ignore = "needs cluster"]
 fn ctrl_c_stops_following_and_leaves_the_workflow_running() {
     let _shared = shared();
+    let Some(kill) = required_tool("kill", "sends the SIGINT of Ctrl-C") else {
+        return;
+    };
     let nb = Notebook::new("wait-ctrl-c");
     let wf = nb.submit();
     nb.set_status(&wf, chain_statuses(&wf).remove(0));
     let waiting = spawn(&nb.wait_args(&wf, &[]), None);
     waiting.expect_stderr("job-1: Running");
-    waiting.interrupt();
+    waiting.interrupt(&kill);
     let result = waiting.finish(Duration::from_secs(10));
     assert_eq!(result.code, Some(130), "stderr:\n{}", result.stderr);
     assert!(
@@ -520,7 +409,7 @@ fn ctrl_c_stops_following_and_leaves_the_workflow_running() {
         "{}",
         result.stderr
     );
-    let stored = nb.cluster.list(&nb.namespace, "workflows");
+    let stored = nb.workflows();
     assert_eq!(stored.len(), 1, "the workflow is left in place");
     assert_eq!(stored[0]["status"]["phase"], "Running");
 }

@@ -5,6 +5,7 @@
 
 #![allow(dead_code)]
 
+pub mod audit;
 pub mod notebook;
 pub mod proxy;
 mod run;
@@ -14,7 +15,8 @@ mod tools;
 // Each test file uses a part of these.
 #[allow(unused_imports)]
 pub use run::{
-    jupyterflow, plugin_path_dir, run, temp_dir, Run, Runner, BIN, COMPLETE_HELPER, ROOT,
+    assert_lines_in_order, jupyterflow, plugin_path_dir, run, temp_dir, Run, Runner, Spawned, BIN,
+    COMPLETE_HELPER, ROOT,
 };
 #[allow(unused_imports)]
 pub use tempfile::TempDir;

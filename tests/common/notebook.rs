@@ -47,6 +47,11 @@ impl Notebook {
 
     /// `render --pod POD -n NS --kubeconfig K --workdir /home/jovyan ARGS...`
     pub fn render(&self, args: &[&str]) -> Run {
+        run(&self.render_args(args), &[], None)
+    }
+
+    /// The arguments of `render` (see `render`), to run it another way (`jupyterflow(..).spawn()`).
+    pub fn render_args<'a>(&'a self, args: &[&'a str]) -> Vec<&'a str> {
         let mut all = vec![
             "render",
             "--pod",
@@ -59,7 +64,7 @@ impl Notebook {
             "/home/jovyan",
         ];
         all.extend_from_slice(args);
-        run(&all, &[], None)
+        all
     }
 
     pub fn workflows(&self) -> Vec<Value> {

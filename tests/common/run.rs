@@ -1,11 +1,14 @@
 //! One way to run the binary, or kubectl, a shell, the completion helper, in a controlled
 //! environment: only `PATH` and an empty temporary `$HOME` (no config file, no kubeconfig, no
-//! cluster variables, no terminal: help wraps at clap's default width), in the repository root.
+//! cluster variables, no terminal: help wraps at clap's default width), in the repository root;
+//! to the end (`run`), or in the background while a test acts on what it prints (`spawn`).
 
 use std::ffi::OsStr;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
@@ -121,7 +124,7 @@ impl Runner {
         self
     }
 
-    pub fn run(mut self) -> Run {
+    fn start(&mut self) -> Child {
         let stdin = if self.stdin.is_some() {
             Stdio::piped()
         } else {
@@ -131,11 +134,14 @@ impl Runner {
             .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let started = Instant::now();
-        let mut child = self
-            .command
+        self.command
             .spawn()
-            .unwrap_or_else(|err| panic!("cannot run {:?}: {err}", self.command));
+            .unwrap_or_else(|err| panic!("cannot run {:?}: {err}", self.command))
+    }
+
+    pub fn run(mut self) -> Run {
+        let started = Instant::now();
+        let mut child = self.start();
         if self.close_stdout {
             drop(child.stdout.take());
         }
@@ -152,12 +158,128 @@ impl Runner {
         }
     }
 
+    /// Starts it in the background: stdin is written and closed, stdout and stderr are collected
+    /// as they come (stderr line by line, readable while it runs).
+    pub fn spawn(mut self) -> Spawned {
+        let started = Instant::now();
+        let mut child = self.start();
+        if let Some(bytes) = &self.stdin {
+            let _ = child.stdin.take().unwrap().write_all(bytes);
+        }
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let collected = stderr.clone();
+        let pipe = child.stderr.take().unwrap();
+        let stderr_reader = std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines() {
+                let Ok(line) = line else { break };
+                let mut text = collected.lock().unwrap_or_else(|e| e.into_inner());
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        let mut pipe = child.stdout.take().unwrap();
+        let stdout_reader = std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8(bytes).expect("stdout is UTF-8")
+        });
+        Spawned {
+            child,
+            started,
+            stderr,
+            stderr_reader: Some(stderr_reader),
+            stdout_reader: Some(stdout_reader),
+            _home: self._home.take(),
+        }
+    }
+
     /// Runs, requires success, and returns stdout.
     #[track_caller]
     pub fn stdout(self) -> String {
         let run = self.run();
         run.assert_ok();
         run.stdout
+    }
+}
+
+/// A run in the background (`Runner::spawn`); killed if dropped before it ends.
+pub struct Spawned {
+    child: Child,
+    started: Instant,
+    stderr: Arc<Mutex<String>>,
+    stderr_reader: Option<JoinHandle<()>>,
+    stdout_reader: Option<JoinHandle<String>>,
+    _home: Option<TempDir>,
+}
+
+impl Spawned {
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// What it wrote to stderr so far (whole lines).
+    pub fn stderr(&self) -> String {
+        self.stderr
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Waits until stderr holds `needle` (at most 30 s); panics with what it holds otherwise.
+    #[track_caller]
+    pub fn expect_stderr(&self, needle: &str) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !self.stderr().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "stderr never showed {needle:?}:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGINT (Ctrl-C) with `kill`, the program found by `tools::required_tool`.
+    pub fn interrupt(&self, kill: &Path) {
+        let status = Command::new(kill)
+            .args(["-INT", &self.id().to_string()])
+            .status()
+            .unwrap_or_else(|err| panic!("cannot run {}: {err}", kill.display()));
+        assert!(status.success(), "kill -INT {} failed", self.id());
+    }
+
+    /// Waits for the exit (at most `limit`, else kills it and fails); `elapsed` counts from the
+    /// start.
+    #[track_caller]
+    pub fn finish(mut self, limit: Duration) -> Run {
+        let code = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status.code();
+            }
+            if self.started.elapsed() > limit {
+                let _ = self.child.kill();
+                panic!("still running after {limit:?}; stderr:\n{}", self.stderr());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let elapsed = self.started.elapsed();
+        self.stderr_reader.take().unwrap().join().unwrap();
+        Run {
+            code,
+            stdout: self.stdout_reader.take().unwrap().join().unwrap(),
+            stderr: self.stderr(),
+            elapsed,
+        }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        // A test that panicked while it ran: no stray process.
+        if self.stdout_reader.is_some() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
@@ -200,6 +322,18 @@ impl Run {
             .lines()
             .find(|l| l.starts_with("error: "))
             .unwrap_or_else(|| panic!("no error line in stderr:\n{}", self.stderr))
+    }
+}
+
+/// Lines of `text` that start with `needles`, in that order (other lines may come between).
+#[track_caller]
+pub fn assert_lines_in_order(text: &str, needles: &[&str]) {
+    let mut lines = text.lines();
+    for needle in needles {
+        assert!(
+            lines.any(|line| line.starts_with(needle)),
+            "no line {needle:?} (in this order) in:\n{text}"
+        );
     }
 }
 
