@@ -52,6 +52,9 @@
 #   JF_TEST_ARGO_BIN                 argo CLI, if built (`build argo`)
 #   JF_TEST_SIMULATED=1              with --simulated: workflows run
 #   JF_TEST_SIM_RUN_MS               with --simulated: how long a step pod runs
+#   JF_TEST_AUDIT_LOG                the API server's audit log (JSON lines) of the requests
+#                                    made with service-account tokens (the notebooks' accounts;
+#                                    admin, controllers and KWOK are not logged)
 set -euo pipefail
 SCRIPTS=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/control-plane-lib.sh
@@ -202,6 +205,17 @@ start_control_plane() {
         --unsafe-no-fsync
     local etcd_pid=$!
 
+    # Tests count the tool's own requests here (the notebook account's token is a service
+    # account's); one line per request, at its first stage after it was received.
+    cat >"$CP_DIR/audit-policy.yaml" <<'EOF'
+apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+- level: Metadata
+  userGroups: ["system:serviceaccounts"]
+- level: None
+EOF
     # --endpoint-reconciler-type none: the default (lease) reconciler refuses a loopback
     # advertise address, and nothing here needs the "kubernetes" Endpoints. ServiceAccount
     # admission is off so that pods can be created without a controller-manager making the
@@ -225,6 +239,9 @@ start_control_plane() {
         --disable-admission-plugins "$disabled" \
         --service-cluster-ip-range 10.0.0.0/24 \
         --allow-privileged=true \
+        --audit-policy-file "$CP_DIR/audit-policy.yaml" \
+        --audit-log-path "$CP_DIR/audit.log" \
+        --audit-log-format json \
         ${JF_APISERVER_EXTRA_ARGS:-}
     local apiserver_pid=$!
 
@@ -317,6 +334,7 @@ EOF
         echo "export JF_TEST_ARGO_VERSION='$ARGO_VERSION'"
         echo "export JF_TEST_CACHE_DIR='$CACHE_DIR'"
         echo "export JF_TEST_CONTROL_PLANE_DIR='$CP_DIR'"
+        echo "export JF_TEST_AUDIT_LOG='$CP_DIR/audit.log'"
         [[ -n $argo_bin ]] && echo "export JF_TEST_ARGO_BIN='$argo_bin'"
         if [[ -n $SIMULATED ]]; then
             echo "export JF_TEST_SIMULATED=1"

@@ -7,8 +7,8 @@
 #
 #   1. tests/cluster.rs (+ completion from tests/kubectl_completion.rs): kube-apiserver + etcd with Argo's
 #      full CRDs; no controllers, so nothing runs.
-#   2. tests/runs.rs: the simulated cluster (--simulated): kube-scheduler, KWOK's fake
-#      JupyterHub nodes and Argo's workflow-controller, so workflows really run.
+#   2. tests/runs.rs, tests/wait_runs.rs: the simulated cluster (--simulated): kube-scheduler,
+#      KWOK's fake JupyterHub nodes and Argo's workflow-controller, so workflows really run.
 #   3. The goldens and the largest pipeline against Argo v4's CRDs.
 #
 # Usage: scripts/e2e.sh [TEST-NAME-FILTER...]      (extra arguments go to the test binaries)
@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 start=$SECONDS
 ARGO_V4=${JF_ARGO_V4_VERSION:-v4.0.5} # the third pass's CRDs
 # Test targets that need workflows to run, on the simulated cluster.
-RUN_TESTS=(runs)
+RUN_TESTS=(runs wait_runs)
 # Known bugs, kept as tests that fail until fixed (`--skip NAME`, see its #[ignore] reason).
 KNOWN_FAILURES=()
 log() { printf 'e2e: %s\n' "$*" >&2; }
