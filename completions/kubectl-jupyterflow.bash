@@ -199,7 +199,7 @@ _kubectl__jupyterflow() {
             return 0
             ;;
         kubectl__jupyterflow__subcmd__render)
-            opts="-c -f -n -e -o -h -V --command --filename --pod-file --pod --namespace --kubeconfig --context --container --shell --workdir --name --service-account --image --pin-image --env --cpu --memory --gpu --node-selector --schedule --timezone --legacy-schedule --output --explain --submit --wait --wait-timeout --dry-run --help --version"
+            opts="-c -f -n -e -o -h -V --command --filename --pod-file --pod --namespace --kubeconfig --context --container --shell --workdir --name --service-account --image --pin-image --env --cpu --memory --gpu --node-selector --parallelism --schedule --timezone --legacy-schedule --output --explain --submit --wait --wait-timeout --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -333,6 +333,10 @@ _kubectl__jupyterflow() {
                     return 0
                     ;;
                 --node-selector)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --parallelism)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -32,7 +32,7 @@ complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "completions" -d 'Print a shell completion script, so that <TAB> completes commands and flags'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "version" -d 'Print the version of kubectl jupyterflow'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s c -l command -d 'The steps to run, e.g. "python a.py >> [python b.py, python c.py] >> python d.py"' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s c -l command -d 'The steps to run, e.g. "python a.py >> [python b.py, python c.py] >> python d.py"; a step with brace lists or ranges ({0.1,0.5}, {1..8}) runs once per combination' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s f -l filename -d 'A JupyterFlow workflow file (jobs, dags, cmd_mode, schedule); "-" reads stdin' -r -F
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l pod-file -d 'Read the notebook Pod from a file ("kubectl get pod NAME -o yaml"), "-" for stdin; no cluster access' -r -F
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l pod -d 'The notebook Pod to read from the cluster [default: $HOSTNAME, the notebook\'s own pod]' -r
@@ -49,6 +49,7 @@ complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand 
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l memory -d 'Memory request and limit of every step, e.g. 4Gi' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l gpu -d 'NVIDIA GPUs for every step (the notebook\'s GPUs are not copied)' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l node-selector -d 'Add a node selector label for the steps (repeatable)' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l parallelism -d 'At most N pods run at once: sweep points and parallel steps [default: no limit]' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l schedule -d 'Make a CronWorkflow that runs on this cron schedule, e.g. "0 3 * * *"' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l timezone -d 'Time zone of the schedule, e.g. Europe/Berlin [default: the controller\'s]' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s o -l output -d 'Output format: yaml or json [default: yaml]; mermaid or dot draw the pipeline\'s DAG instead; with --submit also name [default: "<kind>/<name> created"]' -r -f -a "yaml\t''

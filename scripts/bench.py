@@ -25,8 +25,21 @@ def chain(n):
     return " >> ".join(f"python step.py --index {i} --lr 0.{i % 10}" for i in range(1, n + 1))
 
 
+def sweep(points):
+    """A chain whose middle step is a sweep of `points` points (one range)."""
+    return f"python prep.py >> python train.py --seed {{1..{points}}} >> python eval.py"
+
+
+def grid(lrs, layers):
+    """A chain whose middle step sweeps a grid of two parameters."""
+    values = ",".join(f"0.{i:03d}" for i in range(1, lrs + 1))
+    return f"python prep.py >> python train.py --lr {{{values}}} --layers {{1..{layers}}} >> python eval.py"
+
+
 SCENARIOS = [
     ("3-step chain", ["-c", "python prep.py >> python train.py --lr 0.1 >> python eval.py"]),
+    ("1,000-point sweep {1..1000}", ["-c", sweep(1000)]),
+    ("1,000-point grid (100 x 10)", ["-c", grid(100, 10)]),
     ("fan-out (1 >> [2 x 8] >> 1)", ["-c", "python prep.py >> [" + ", ".join(
         f"python train.py --lr 0.{i}" for i in range(1, 9)) + "] >> python eval.py"]),
     ("150-step chain", ["-c", chain(150)]),
@@ -69,6 +82,27 @@ def main():
         p90 = times[int(len(times) * 0.9) - 1]
         print(f"{name:<30} {statistics.median(times):>10.2f} {p90:>8.2f} {times[0]:>8.2f} "
               f"{peak_rss_mib(args):>13.1f}")
+
+
+def manifest_bytes(pipeline):
+    args = [BIN, "render", "--pod-file", POD, "--workdir", "/home/jovyan", "-c", pipeline]
+    proc = subprocess.run(args, capture_output=True, env={"HOME": "/nonexistent"}, check=True)
+    return len(proc.stdout)
+
+
+def sweep_sizes():
+    """How much each point adds to the manifest: the same chain with 1 and with 1,000 points."""
+    print("\nmanifest size (YAML bytes on stdout)")
+    print(f"{'pipeline':<36} {'bytes':>9} {'bytes per point':>16}")
+    chain = manifest_bytes("python prep.py >> python train.py --seed 1 >> python eval.py")
+    print(f"{'3-step chain':<36} {chain:>9}")
+    for name, one, many, points in [
+        ("sweep {1..1000}", sweep(1), sweep(1000), 1000),
+        ("sweep {1..10000}", sweep(1), sweep(10000), 10000),
+        ("grid 100 x 10 (2 parameters)", grid(1, 1), grid(100, 10), 1000),
+    ]:
+        small, large = manifest_bytes(one), manifest_bytes(many)
+        print(f"{name:<36} {large:>9} {(large - small) / (points - 1):>16.1f}")
 
 
 def kubeconfig(folder, name, port):
@@ -136,5 +170,6 @@ def failure_paths():
 
 if __name__ == "__main__":
     main()
+    sweep_sizes()
     if os.environ.get("JF_BENCH_FAILURES", "1") != "0":
         failure_paths()

@@ -170,6 +170,9 @@ pub struct WorkflowSpec {
     pub volumes: Vec<Volume>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_metadata: Option<PodMetadata>,
+    /// At most this many pods of the workflow run at once (`--parallelism`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<i64>,
 }
 
 /// Labels and annotations Argo puts on every step pod.
@@ -187,6 +190,12 @@ pub struct PodMetadata {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Template {
     pub name: String,
+    /// The parameters of a sweep's template, one per swept value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inputs: Option<Inputs>,
+    /// At most this many of the template's tasks run at once (a sweep's own `parallelism`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dag: Option<DagTemplate>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -206,6 +215,42 @@ pub struct DagTask {
     pub template: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dependencies: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arguments: Option<Arguments>,
+    /// One run of the task per item (a sweep's points); Argo shows the item in the node name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub with_items: Vec<Item>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Inputs {
+    pub parameters: Vec<Parameter>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Arguments {
+    pub parameters: Vec<Parameter>,
+}
+
+/// An input parameter (name only) or an argument (name and value).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Parameter {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// A `withItems` entry: a string (`{{item}}`), or an object of strings (`{{item.NAME}}`) for a
+/// point of a grid, written on one line. Strings, never numbers: Argo substitutes a string
+/// verbatim, where a number would come back as Go formats it (`1e-05` for `0.00001`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Item {
+    Value(String),
+    Object(crate::yaml::FlowMap<BTreeMap<String, String>>),
 }
 
 #[cfg(test)]

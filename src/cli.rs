@@ -43,6 +43,13 @@ Examples:
   kubectl jupyterflow render --submit \\
     -c \"python prep.py >> [python train.py --lr 0.1, python train.py --lr 0.5] >> python eval.py\"
 
+  # A sweep: one pod per combination (here 3 x 2), 4 at a time, then eval once
+  kubectl jupyterflow render --submit --parallelism 4 \\
+    -c \"python train.py --lr {0.001,0.01,0.1} --layers {2,4} >> python eval.py\"
+
+  # A range of seeds (braces as in bash: quoted braces and ${VAR} stay as they are)
+  kubectl jupyterflow render -c \"python train.py --seed {1..8}\" --submit
+
   # Look at the workflow first, or hand it to the argo CLI
   kubectl jupyterflow render -c \"python train.py\" > wf.yaml
   kubectl jupyterflow render -c \"python train.py\" | argo submit -
@@ -298,7 +305,8 @@ pub struct RenderArgs {
 #[derive(Debug, Args)]
 #[group(required = true, multiple = false)]
 pub struct PipelineArgs {
-    /// The steps to run, e.g. "python a.py >> [python b.py, python c.py] >> python d.py"
+    /// The steps to run, e.g. "python a.py >> [python b.py, python c.py] >> python d.py";
+    /// a step with brace lists or ranges ({0.1,0.5}, {1..8}) runs once per combination
     #[arg(short = 'c', long = "command", value_name = "EXPR")]
     pub command: Option<String>,
 
@@ -379,6 +387,10 @@ pub struct OverrideArgs {
     /// Add a node selector label for the steps (repeatable)
     #[arg(long = "node-selector", value_name = "KEY=VALUE")]
     pub node_selector: Vec<String>,
+
+    /// At most N pods run at once: sweep points and parallel steps [default: no limit]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub parallelism: Option<u32>,
 
     /// Make a CronWorkflow that runs on this cron schedule, e.g. "0 3 * * *"
     #[arg(long, value_name = "CRON", help_heading = "Schedule")]

@@ -200,6 +200,8 @@ pub struct Settings {
     pub schedule: Option<String>,
     pub timezone: Option<String>,
     pub legacy_schedule: bool,
+    /// `--parallelism`: at most this many pods of the workflow at once.
+    pub parallelism: Option<u32>,
 }
 
 impl Settings {
@@ -290,6 +292,7 @@ impl Settings {
             schedule: flags.schedule.clone(),
             timezone: flags.timezone.clone(),
             legacy_schedule: flags.legacy_schedule,
+            parallelism: flags.parallelism,
         })
     }
 }

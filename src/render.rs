@@ -21,6 +21,7 @@ use crate::argo::{
 use crate::checks;
 use crate::config::Settings;
 use crate::names;
+use crate::pipeline::sweep::placeholder;
 use crate::pipeline::{Pipeline, Step};
 
 /// The DAG template that runs the steps; no step may have this name.
@@ -177,20 +178,21 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         dag: Some(DagTemplate {
             tasks: dag_tasks(pipeline),
         }),
-        container: None,
+        ..Template::default()
     });
     for step in &pipeline.steps {
-        templates.push(Template {
-            name: step.name.clone(),
-            dag: None,
-            container: Some(step_container(
-                &base_container,
-                &env,
-                &resources,
-                step,
-                &mut report,
-            )),
-        });
+        let container = step_container(&base_container, &env, &resources, step, &mut report);
+        match &step.sweep {
+            Some(points) if points.parallelism.is_some() => {
+                templates.extend(sweep::limited_templates(&step.name, points, container)?);
+            }
+            _ => templates.push(Template {
+                name: step.name.clone(),
+                inputs: step.sweep.as_ref().map(sweep::inputs),
+                container: Some(container),
+                ..Template::default()
+            }),
+        }
     }
 
     let spec = WorkflowSpec {
@@ -204,6 +206,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         affinity: copy_affinity(&pod_spec, use_gpus, &mut report),
         volumes,
         pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
+        parallelism: workflow_parallelism(settings, &mut report),
     };
     note_dropped_pod_fields(pod, &mut report);
     if let Some(namespace) = &settings.namespace {
@@ -278,6 +281,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     if let Some(cluster) = cluster {
         pin::pin_single_node_volumes(&mut manifest, pod, &cluster.claims, &mut report)?;
     }
+    sweep::check_workflow_size(&manifest, pipeline, &mut report);
     Ok(Rendered { manifest, report })
 }
 
@@ -315,21 +319,45 @@ fn choose_namespace(
     Some(namespace.clone())
 }
 
-/// `job-1 >> job-2` becomes task `job-2` with `dependencies: [job-1]`.
+/// `job-1 >> job-2` becomes task `job-2` with `dependencies: [job-1]`; a sweep's task runs
+/// its template once per point.
 fn dag_tasks(pipeline: &Pipeline) -> Vec<DagTask> {
     pipeline
         .steps
         .iter()
-        .map(|step| DagTask {
-            name: step.name.clone(),
-            template: step.name.clone(),
-            dependencies: step
-                .depends_on
-                .iter()
-                .filter_map(|&i| pipeline.steps.get(i).map(|s| s.name.clone()))
-                .collect(),
+        .map(|step| {
+            let (arguments, with_items) = match &step.sweep {
+                // A sweep with its own limit loops inside a template of its own.
+                Some(points) if points.parallelism.is_none() => {
+                    let (arguments, items) = sweep::loop_over_points(points);
+                    (Some(arguments), items)
+                }
+                _ => (None, Vec::new()),
+            };
+            DagTask {
+                name: step.name.clone(),
+                template: step.name.clone(),
+                dependencies: step
+                    .depends_on
+                    .iter()
+                    .filter_map(|&i| pipeline.steps.get(i).map(|s| s.name.clone()))
+                    .collect(),
+                arguments,
+                with_items,
+            }
         })
         .collect()
+}
+
+/// `--parallelism N`: at most N pods of the workflow run at once.
+fn workflow_parallelism(settings: &Settings, report: &mut Report) -> Option<i64> {
+    let limit = settings.parallelism?;
+    report.note(
+        Action::Add,
+        "parallelism",
+        format!("{limit} (--parallelism: at most {limit} steps or sweep points run at once)"),
+    );
+    Some(i64::from(limit))
 }
 
 /// The step's container: the shared parts plus its command and its own overrides.
@@ -1211,7 +1239,22 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
         ));
     }
     for step in &pipeline.steps {
-        if step.command.iter().any(|w| w.contains("{{")) {
+        // The sweep's own placeholders are meant for Argo.
+        let own: Vec<String> = step
+            .sweep
+            .iter()
+            .flat_map(|sweep| sweep.parameters.iter().map(|name| placeholder(name)))
+            .collect();
+        let written_by_user = |word: &String| {
+            own.iter().fold(word.clone(), |word, placeholder| {
+                word.replace(placeholder, "")
+            })
+        };
+        if step
+            .command
+            .iter()
+            .any(|w| w.contains("{{") && written_by_user(w).contains("{{"))
+        {
             report.warnings.push(format!(
                 "step {} contains '{{{{': Argo will substitute it (e.g. {{{{workflow.name}}}})",
                 step.name
@@ -1222,6 +1265,7 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
 
 mod gpu;
 pub mod pin;
+pub mod sweep;
 
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,10 @@
 use anyhow::{anyhow, Result};
 use serde::{de::DeserializeOwned, Serialize};
 
+/// A map that [`to_string`] writes in flow style (`{a: "1", b: "2"}`) on one line; other
+/// writers (JSON) and every reader see a plain map.
+pub use serde_saphyr::FlowMap;
+
 /// A YAML (or JSON) parse error with its position, when the parser knows it.
 #[derive(Debug)]
 pub struct YamlError {

@@ -2,13 +2,19 @@
 //! are written as an expression, parsed, rendered and read back from the YAML and the JSON
 //! output. Each step must keep its exact argv (the POSIX word split of what was written) and
 //! its dependencies, and both outputs must decode to the same object.
+//!
+//! Sweeps: brace lists and ranges expand as bash expands them (checked against bash itself),
+//! and a sweep step renders to one template run `withItems`, whose items give back every
+//! combination, exactly.
+
+mod common;
 
 use std::sync::OnceLock;
 
 use k8s_openapi::api::core::v1::Pod;
 use proptest::prelude::*;
 
-use kubectl_jupyterflow::argo::Manifest;
+use kubectl_jupyterflow::argo::{Item, Manifest};
 use kubectl_jupyterflow::cli::OutputFormat;
 use kubectl_jupyterflow::config::Settings;
 use kubectl_jupyterflow::pipeline::{expression, CommandMode, MAX_STEPS};
@@ -286,5 +292,172 @@ fn quoting_styles_split_back_into_the_word() {
     ] {
         let written = quote(word, quoting);
         assert_eq!(shell_words::split(&written).unwrap(), [word], "{written}");
+    }
+}
+
+// ---- sweeps ----------------------------------------------------------------------------------
+
+/// One word built from the pieces of brace expansion: braces, commas, ranges, quoted and
+/// escaped braces and commas. Quotes always come in pairs, so bash and the tool both accept it.
+fn brace_word() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "{", "}", ",", "..", "a", "b", "1", "3", "0", "-", "x", "{a,b}", "{1..3}", "'x,y'",
+        "\"{a\"", "\\{", "\\,", "\\}", "'}'", "{}",
+    ]);
+    prop::collection::vec(piece, 1..8).prop_map(|pieces| pieces.concat())
+}
+
+/// What bash makes of each word: the words `printf` receives, empty ones dropped (bash drops
+/// unquoted empty expansions; the tool passes them as empty arguments).
+fn bash_expansions(words: &[String]) -> Option<Vec<Vec<String>>> {
+    let bash = common::required_tool("bash", "brace expansion is compared with bash's own")?;
+    let script: String = words
+        .iter()
+        .map(|word| format!("printf '%s\\0' {word}; printf '\\1'\n"))
+        .collect();
+    let output = std::process::Command::new(bash)
+        .args(["--norc", "--noprofile", "-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "bash: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    let mut per_word: Vec<Vec<String>> = text
+        .split('\u{1}')
+        .map(|expansions| {
+            expansions
+                .split('\0')
+                .filter(|word| !word.is_empty())
+                .map(String::from)
+                .collect()
+        })
+        .collect();
+    per_word.pop(); // after the last separator
+    Some(per_word)
+}
+
+/// What the tool makes of `echo WORD` in exec mode: the second argument at each point.
+fn tool_expansions(word: &str) -> Vec<String> {
+    let pipeline = expression::parse(&format!("echo {word}"), CommandMode::Exec)
+        .unwrap_or_else(|err| panic!("{word:?}: {err:#}"));
+    let step = &pipeline.steps[0];
+    let argument = step.command[1].clone();
+    let mut expansions = match &step.sweep {
+        None => vec![argument],
+        Some(sweep) => sweep
+            .points
+            .iter()
+            .map(|point| {
+                sweep.parameters.iter().zip(point).fold(
+                    argument.clone(),
+                    |argument, (name, value)| {
+                        argument.replace(
+                            &kubectl_jupyterflow::pipeline::sweep::placeholder(name),
+                            value,
+                        )
+                    },
+                )
+            })
+            .collect(),
+    };
+    expansions.retain(|word| !word.is_empty());
+    expansions
+}
+
+#[test]
+fn brace_expansion_matches_bash() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut words: Vec<String> = [
+        "{a,b}",
+        "x{1..3}y",
+        "{1..10..3}",
+        "{08..11}",
+        "{c..a}",
+        "{a,b{1,2}}",
+        "{{a,b}}",
+        "{a}{b,c}",
+        "{}",
+        "{a}",
+        "'{a,b}'",
+        "\\{a,b}",
+        "{'a,b',c}",
+        "{a,b}{1..2}",
+        "{-2..1}",
+    ]
+    .map(String::from)
+    .to_vec();
+    let strategy = brace_word();
+    for _ in 0..400 {
+        words.push(strategy.new_tree(&mut runner).unwrap().current());
+    }
+    let Some(bash) = bash_expansions(&words) else {
+        return;
+    };
+    assert_eq!(bash.len(), words.len());
+    for (word, expected) in words.iter().zip(&bash) {
+        assert_eq!(&tool_expansions(word), expected, "echo {word}");
+    }
+    let sweeps = bash
+        .iter()
+        .filter(|expansions| expansions.len() > 1)
+        .count();
+    assert!(
+        sweeps > 100,
+        "only {sweeps} of the words expand: the generator is too tame"
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// A grid renders to one template and one task whose items give back every combination,
+    /// each value exact (YAML 1.1 spellings included) after the YAML and JSON round trip.
+    #[test]
+    fn sweep_items_give_back_every_combination(
+        lists in prop::collection::vec(
+            prop::collection::vec(
+                prop::sample::select(vec![
+                    "0.001", "1e-3", "yes", "on", "1_000", "1:20", "0x1F", "007", "~", "null",
+                    "-1", "a b", "2001-12-14", "0.10",
+                ]),
+                1..4,
+            ),
+            1..4,
+        )
+    ) {
+        let braces: Vec<String> = lists
+            .iter()
+            .map(|values| {
+                let quoted: Vec<String> = values.iter().map(|v| format!("'{v}'")).collect();
+                if quoted.len() == 1 { format!("{{{},{}}}", quoted[0], quoted[0]) } else { format!("{{{}}}", quoted.join(",")) }
+            })
+            .collect();
+        let text = format!("python prep.py >> python train.py {} >> python eval.py", braces.join(" "));
+        let manifest = render_and_read_back(&text, CommandMode::Exec);
+        let spec = manifest.workflow_spec();
+        prop_assert_eq!(spec.templates.len(), 4);
+        let tasks = &spec.templates[0].dag.as_ref().unwrap().tasks;
+        let task = &tasks[1];
+        prop_assert_eq!(&tasks[2].dependencies, &vec![task.name.clone()]);
+        let parameters: Vec<String> = task.arguments.as_ref().unwrap().parameters.iter().map(|p| p.name.clone()).collect();
+        let mut expected: Vec<Vec<String>> = vec![vec![]];
+        for values in &lists {
+            let values: Vec<&str> = if values.len() == 1 { vec![values[0], values[0]] } else { values.clone() };
+            expected = expected.iter().flat_map(|point| values.iter().map(move |v| {
+                let mut next = point.clone();
+                next.push(v.to_string());
+                next
+            })).collect();
+        }
+        let points: Vec<Vec<String>> = task.with_items.iter().map(|item| match item {
+            Item::Value(value) => vec![value.clone()],
+            Item::Object(object) => parameters.iter().map(|name| object.0[name].clone()).collect(),
+        }).collect();
+        prop_assert_eq!(points, expected);
     }
 }

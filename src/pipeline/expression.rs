@@ -19,6 +19,8 @@
 //!   matching `]`, commas included: `--sizes [1,2]` and `data[0-9].csv` need no quotes.
 //! - `,` separates only inside a group; at top level it is text (`--layers 1,2`).
 //! - `]` closes the innermost group; with no group open it is an error (quote it for a literal).
+//! - A brace closed within its word (`--lr {0.1,0.5}`, `${a,b}`) is part of the step, commas
+//!   included; brace lists and ranges make the step a sweep (see `sweep.rs`).
 //! - A single `>` is shell redirection. In shell mode it is passed to `sh`; exec mode would pass
 //!   it to the program as an argument, which is never what was meant, so it is an error there
 //!   unless quoted. `>>>` is an error in both modes.
@@ -29,7 +31,8 @@ use std::fmt::Display;
 
 use anyhow::{anyhow, bail, Result};
 
-use super::{command_for, exec_mode_operator_message, validate, CommandMode, Pipeline, Step};
+use super::sweep::{closing_brace, command_and_sweep};
+use super::{exec_mode_operator_message, validate, CommandMode, Pipeline, Step};
 use crate::checks::shell::first_unquoted_operator;
 
 /// Deeper nesting has no use; the limit keeps a hostile `[[[[...` from exhausting the stack.
@@ -244,6 +247,11 @@ impl<'a> ExpressionParser<'a> {
                 }
                 ']' if !self.open_groups.is_empty() => break,
                 ']' => return Err(self.no_open_group(position)),
+                // A brace closed within its word (`{0.1,0.5}`, `${a,b}`) is text, commas included.
+                '{' => match closing_brace(&self.chars, self.position) {
+                    Some(close) => self.position = close + 1,
+                    None => self.position += 1,
+                },
                 ',' if literal_bracket_depth == 0 && !self.open_groups.is_empty() => break,
                 _ => self.position += 1,
             }
@@ -264,7 +272,7 @@ impl<'a> ExpressionParser<'a> {
                 ));
             }
         }
-        let command = command_for(text, self.mode)
+        let (command, sweep) = command_and_sweep(text, self.mode)
             .map_err(|err| self.error(start, format!("step at column {}: {err}", start + 1)))?;
         let mut depends_on = incoming.to_vec();
         depends_on.sort_unstable();
@@ -275,6 +283,7 @@ impl<'a> ExpressionParser<'a> {
             command,
             depends_on,
             overrides: Default::default(),
+            sweep,
         });
         Ok(self.steps.len() - 1)
     }

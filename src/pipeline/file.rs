@@ -10,6 +10,10 @@
 //!   image: pytorch/pytorch:2.4.0
 //!   env: {EPOCHS: 10}
 //!   resources: {requests: {cpu: 1, memory: 2Gi}}
+//! - name: sweep               # a sweep: one pod per combination, each value where `{name}` is
+//!   command: python train.py --lr {lr} --layers {layers} --seed {1..3}   # (braces as in -c)
+//!   sweep: {lr: [0.001, 0.01], layers: [2, 4]}
+//!   parallelism: 4            # at most 4 points at once
 //! cmd_mode: exec             # exec | shell
 //! dags:                      # 1-based numbers or job names; absent: all jobs run in parallel
 //! - 1 >> train >> 3          # a chain in one entry
@@ -33,7 +37,8 @@ use serde::Deserialize;
 
 use crate::checks;
 
-use super::{check_step_name, command_for, validate, CommandMode, Pipeline, Step, StepOverrides};
+use super::sweep::{combinations, command_and_sweep, placeholder};
+use super::{check_step_name, validate, CommandMode, Pipeline, Step, StepOverrides, Sweep};
 
 /// Unknown job names in an error are listed up to this many.
 const MAX_LISTED_NAMES: usize = 10;
@@ -139,7 +144,12 @@ struct JobSpec {
     image: Option<String>,
     env: Option<BTreeMap<String, Scalar>>,
     resources: Option<Resources>,
+    sweep: Option<Ordered<Vec<Scalar>>>,
+    parallelism: Option<u32>,
 }
+
+/// A map read in the order it was written (a sweep's first key varies slowest).
+struct Ordered<V>(Vec<(String, V)>);
 
 enum JobCommand {
     Text(String),
@@ -166,9 +176,9 @@ fn step_from_job(
     origin: &str,
 ) -> Result<Step> {
     let default_name = format!("job-{}", index + 1);
-    let (name, text, command, overrides) = match job {
+    let (name, text, command, overrides, sweep) = match job {
         Job::Command(text) => {
-            let command = command_for(&text, mode).map_err(|err| {
+            let (command, sweep) = command_and_sweep(&text, mode).map_err(|err| {
                 anyhow!(
                     "{}job {}: {err}",
                     origin_and_line(origin, line_of_unique(source, text.trim())),
@@ -180,6 +190,7 @@ fn step_from_job(
                 text.trim().to_string(),
                 command,
                 StepOverrides::default(),
+                sweep,
             )
         }
         Job::Detailed(spec) => {
@@ -196,16 +207,16 @@ fn step_from_job(
                 }
                 None => default_name,
             };
-            let (text, command) = match spec.command {
+            let (text, command, brace_sweep) = match spec.command {
                 JobCommand::Text(text) => {
-                    let command = command_for(&text, mode).map_err(|err| {
+                    let (command, sweep) = command_and_sweep(&text, mode).map_err(|err| {
                         anyhow!(
                             "{}job {} ({name}): {err}",
                             origin_and_line(origin, line_of_unique(source, text.trim())),
                             index + 1
                         )
                     })?;
-                    (text.trim().to_string(), command)
+                    (text.trim().to_string(), command, sweep)
                 }
                 JobCommand::Argv(argv) => {
                     ensure!(
@@ -220,9 +231,12 @@ fn step_from_job(
                             vec!["/bin/sh".to_string(), "-c".to_string(), text.clone()]
                         }
                     };
-                    (text, command)
+                    (text, command, None)
                 }
             };
+            let (command, sweep) = add_sweep_map(command, brace_sweep, spec.sweep, mode)
+                .and_then(|(command, sweep)| with_parallelism(command, sweep, spec.parallelism))
+                .map_err(|err| anyhow!("{origin}: job {} ({name}): {err}", index + 1))?;
             let env: BTreeMap<String, String> = spec
                 .env
                 .unwrap_or_default()
@@ -237,7 +251,7 @@ fn step_from_job(
                 env,
                 resources,
             };
-            (name, text, command, overrides)
+            (name, text, command, overrides, sweep)
         }
     };
     Ok(Step {
@@ -246,7 +260,100 @@ fn step_from_job(
         command,
         depends_on: Vec::new(),
         overrides,
+        sweep,
     })
+}
+
+/// A job's `sweep:` map: each key's values go where the command says `{key}`, combined with the
+/// command's own brace lists (the map's keys first, in the order written, varying slowest).
+fn add_sweep_map(
+    mut command: Vec<String>,
+    brace_sweep: Option<Sweep>,
+    map: Option<Ordered<Vec<Scalar>>>,
+    mode: CommandMode,
+) -> Result<(Vec<String>, Option<Sweep>)> {
+    let Some(Ordered(entries)) = map else {
+        return Ok((command, brace_sweep));
+    };
+    ensure!(
+        !entries.is_empty(),
+        "`sweep:` is empty; give each parameter a list of values, e.g. sweep: {{lr: [0.1, 0.01]}}"
+    );
+    let mut braces = brace_sweep.unwrap_or_default();
+    let mut parameters = Vec::new();
+    let mut lists = Vec::new();
+    for (key, values) in entries {
+        ensure!(
+            !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+            "sweep parameter `{key}`: use only letters, digits and `_`"
+        );
+        ensure!(
+            !values.is_empty(),
+            "sweep parameter `{key}` has no values; list them, e.g. {key}: [1, 2]"
+        );
+        let written = format!("{{{key}}}");
+        ensure!(
+            command.iter().any(|word| word.contains(&written)),
+            "sweep parameter `{key}` is not used in the command; write `{written}` where its value goes"
+        );
+        // A brace list of the command that took this name gives it up.
+        if let Some(position) = braces.parameters.iter().position(|name| *name == key) {
+            let renamed = format!("{key}_braces");
+            for word in &mut command {
+                *word = word.replace(&placeholder(&key), &placeholder(&renamed));
+            }
+            braces.parameters[position] = renamed;
+        }
+        for word in &mut command {
+            *word = word.replace(&written, &placeholder(&key));
+        }
+        let values = values.into_iter().map(|Scalar(value)| match mode {
+            CommandMode::Exec => value,
+            // Data, not shell text: quoted so that `sh` passes it as one word.
+            CommandMode::Shell => shell_words::quote(&value).into_owned(),
+        });
+        parameters.push(key);
+        lists.push(values.collect());
+    }
+    let mut points = combinations(&lists)?;
+    if !braces.parameters.is_empty() {
+        let mut combined = Vec::with_capacity(points.len() * braces.points.len());
+        for point in &points {
+            for brace_point in &braces.points {
+                combined.push([point.clone(), brace_point.clone()].concat());
+            }
+        }
+        points = combined;
+        super::sweep::check_sweep_size(points.len())?;
+        parameters.extend(braces.parameters);
+    }
+    Ok((
+        command,
+        Some(Sweep {
+            parameters,
+            points,
+            parallelism: None,
+        }),
+    ))
+}
+
+/// A job's `parallelism:`, which only a sweep has a use for.
+fn with_parallelism(
+    command: Vec<String>,
+    sweep: Option<Sweep>,
+    parallelism: Option<u32>,
+) -> Result<(Vec<String>, Option<Sweep>)> {
+    let Some(limit) = parallelism else {
+        return Ok((command, sweep));
+    };
+    let Some(mut sweep) = sweep else {
+        bail!(
+            "`parallelism` limits the points of a sweep, and this job is none;              use --parallelism to limit the whole workflow"
+        );
+    };
+    ensure!(limit > 0, "`parallelism` must be at least 1");
+    sweep.parallelism = Some(limit);
+    Ok((command, Some(sweep)))
 }
 
 /// What the API server would refuse in a job's own settings.
@@ -445,6 +552,33 @@ impl Resources {
     }
 }
 
+impl<'de, V: Deserialize<'de>> Deserialize<'de> for Ordered<V> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct OrderedVisitor<V>(std::marker::PhantomData<V>);
+
+        impl<'de, V: Deserialize<'de>> Visitor<'de> for OrderedVisitor<V> {
+            type Value = Ordered<V>;
+
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("a map")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Ordered<V>, A::Error> {
+                let mut entries: Vec<(String, V)> = Vec::new();
+                while let Some(Scalar(key)) = map.next_key()? {
+                    if entries.iter().any(|(seen, _)| *seen == key) {
+                        return Err(de::Error::custom(format!("`{key}` is given twice")));
+                    }
+                    entries.push((key, map.next_value()?));
+                }
+                Ok(Ordered(entries))
+            }
+        }
+
+        deserializer.deserialize_map(OrderedVisitor(std::marker::PhantomData))
+    }
+}
+
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(ScalarVisitor)
@@ -557,6 +691,7 @@ impl<'de> Deserialize<'de> for JobCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeSet;
 
     fn parsed(text: &str) -> Pipeline {
         match parse(text, "workflow.yaml", false) {
@@ -741,6 +876,96 @@ mod tests {
         assert_eq!(resources.claims, None);
         assert_eq!(pipeline.steps[1].name, "job-2");
         assert_eq!(pipeline.steps[1].overrides, StepOverrides::default());
+    }
+
+    #[test]
+    fn brace_lists_in_job_commands_are_sweeps() {
+        let pipeline = parsed(
+            "jobs:\n- python prep.py\n- name: train\n  command: python train.py --lr {0.1,0.01} --seed {1..3}\n\
+             dags:\n- 1 >> train\n",
+        );
+        let sweep = pipeline.steps[1].sweep.as_ref().expect("a sweep");
+        assert_eq!(sweep.parameters, ["lr", "seed"]);
+        assert_eq!(sweep.points.len(), 6);
+        assert_eq!(pipeline.steps[1].command[3], "{{inputs.parameters.lr}}");
+        assert_eq!(pipeline.steps[0].sweep, None);
+        let plain = parsed("jobs:\n- python a.py --seed {1..2}\n");
+        assert_eq!(
+            plain.steps[0].sweep.as_ref().unwrap().points,
+            [["1"], ["2"]]
+        );
+    }
+
+    #[test]
+    fn a_sweep_map_fills_its_names_in_order_with_exact_values() {
+        let pipeline = parsed(
+            "jobs:\n- name: train\n  command: python train.py --lr {lr} --layers={layers} --seed {1..2}\n\
+             \x20 sweep: {lr: [\"0.10\", 0.001, yes, 1_000], layers: [2, 4]}\n  parallelism: 3\n",
+        );
+        let step = &pipeline.steps[0];
+        assert_eq!(
+            step.command,
+            [
+                "python",
+                "train.py",
+                "--lr",
+                "{{inputs.parameters.lr}}",
+                "--layers={{inputs.parameters.layers}}",
+                "--seed",
+                "{{inputs.parameters.seed}}"
+            ]
+        );
+        let sweep = step.sweep.as_ref().unwrap();
+        assert_eq!(sweep.parameters, ["lr", "layers", "seed"]);
+        assert_eq!(sweep.parallelism, Some(3));
+        assert_eq!(sweep.points.len(), 16);
+        assert_eq!(sweep.points[0], ["0.10", "2", "1"]);
+        assert_eq!(sweep.points[1], ["0.10", "2", "2"]);
+        assert_eq!(sweep.points[4], ["0.001", "2", "1"]);
+        let values: BTreeSet<&str> = sweep.points.iter().map(|p| p[0].as_str()).collect();
+        assert_eq!(values, BTreeSet::from(["0.10", "0.001", "yes", "1_000"]));
+    }
+
+    #[test]
+    fn a_sweep_map_in_shell_mode_quotes_its_values() {
+        let pipeline = parsed(
+            "cmd_mode: shell\njobs:\n- command: echo {msg} | tee out\n  sweep: {msg: [\"a b\", c]}\n",
+        );
+        let step = &pipeline.steps[0];
+        assert_eq!(step.command[2], "echo {{inputs.parameters.msg}} | tee out");
+        assert_eq!(step.sweep.as_ref().unwrap().points, [["'a b'"], ["c"]]);
+    }
+
+    #[test]
+    fn sweep_map_mistakes() {
+        assert_error(
+            "jobs:\n- command: python a.py\n  sweep: {lr: [1, 2]}\n",
+            &["job 1 (job-1): sweep parameter `lr` is not used in the command; write `{lr}`"],
+        );
+        assert_error(
+            "jobs:\n- command: python a.py {lr}\n  sweep: {lr: []}\n",
+            &["sweep parameter `lr` has no values"],
+        );
+        assert_error(
+            "jobs:\n- command: python a.py {l-r}\n  sweep: {l-r: [1]}\n",
+            &["sweep parameter `l-r`: use only letters, digits and `_`"],
+        );
+        assert_error(
+            "jobs:\n- command: python a.py\n  parallelism: 2\n",
+            &["`parallelism` limits the points of a sweep, and this job is none"],
+        );
+        assert_error(
+            "jobs:\n- command: python a.py {x}\n  sweep: {x: [1]}\n  parallelism: 0\n",
+            &["`parallelism` must be at least 1"],
+        );
+        assert_error(
+            "jobs:\n- command: python a.py {x}\n  sweep: {x: [1], x: [2]}\n",
+            &["`x` is given twice"],
+        );
+        assert_error(
+            "jobs:\n- name: t\n  command: python a.py {x}\n  sweep: {x: [1]}\n  parallelism: 1\n- name: t-point\n  command: b\n",
+            &["its points run a template `t-point`, which is also the name of a step"],
+        );
     }
 
     #[test]

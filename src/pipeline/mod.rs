@@ -10,6 +10,9 @@ use serde::Deserialize;
 
 pub mod expression;
 pub mod file;
+pub mod sweep;
+
+pub use sweep::Sweep;
 
 /// Argo's full CRDs accept at most 200 templates per Workflow; one is the DAG itself.
 pub const MAX_STEPS: usize = 199;
@@ -49,6 +52,9 @@ pub struct Step {
     pub depends_on: Vec<usize>,
     /// Per-step overrides from a workflow file (job given as a map).
     pub overrides: StepOverrides,
+    /// Set when the step runs once per point of a sweep; `command` then holds a
+    /// [`sweep::placeholder`] for each parameter.
+    pub sweep: Option<Sweep>,
 }
 
 /// Per-job settings a workflow file may give; they win over flags, config file and pod.
@@ -74,6 +80,19 @@ pub fn validate(pipeline: &Pipeline) -> Result<()> {
          split the pipeline into several workflows"
     );
 
+    // A sweep with its own parallelism takes a second template (see render::sweep).
+    let template_count = step_count
+        + pipeline
+            .steps
+            .iter()
+            .filter(|step| step.sweep.as_ref().is_some_and(|s| s.parallelism.is_some()))
+            .count();
+    ensure!(
+        template_count <= MAX_STEPS,
+        "the pipeline needs {template_count} step templates (each sweep with its own \
+         parallelism takes two), but at most {MAX_STEPS} fit in one Workflow; split the pipeline"
+    );
+
     let mut first_use_of_name: HashMap<&str, usize> = HashMap::with_capacity(step_count);
     for (index, step) in pipeline.steps.iter().enumerate() {
         check_step_name(&step.name).map_err(|err| anyhow!("step {}: {err}", index + 1))?;
@@ -91,6 +110,9 @@ pub fn validate(pipeline: &Pipeline) -> Result<()> {
             "step {}: the command is empty",
             step.name
         );
+        if let Some(sweep) = &step.sweep {
+            sweep::check_sweep(sweep).map_err(|err| anyhow!("step {}: {err}", step.name))?;
+        }
         for (position, &dependency) in step.depends_on.iter().enumerate() {
             ensure!(
                 dependency < step_count,
@@ -108,6 +130,18 @@ pub fn validate(pipeline: &Pipeline) -> Result<()> {
                     step.depends_on
                 );
             }
+        }
+    }
+
+    for step in &pipeline.steps {
+        if step.sweep.as_ref().is_some_and(|s| s.parallelism.is_some()) {
+            let point = format!("{}-point", step.name);
+            ensure!(
+                !first_use_of_name.contains_key(point.as_str()),
+                "step {} has its own parallelism, so its points run a template `{point}`, \
+                 which is also the name of a step; rename one of them",
+                step.name
+            );
         }
     }
 
@@ -281,7 +315,7 @@ mod tests {
             text: command.join(" "),
             command: command.iter().map(|word| word.to_string()).collect(),
             depends_on: depends_on.to_vec(),
-            overrides: StepOverrides::default(),
+            ..Step::default()
         }
     }
 
