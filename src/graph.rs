@@ -80,10 +80,15 @@ impl Graph {
             .map(|step| Node {
                 name: step.name.clone(),
                 command: step.text.clone(),
-                kind: if runs_a_notebook(&step.text) {
-                    Kind::Notebook
-                } else {
-                    Kind::Command
+                kind: match (&step.sweep, runs_a_notebook(&step.text)) {
+                    (Some(sweep), false) => Kind::Sweep {
+                        points: sweep.points.len(),
+                    },
+                    (Some(sweep), true) => Kind::NotebookSweep {
+                        points: sweep.points.len(),
+                    },
+                    (None, true) => Kind::Notebook,
+                    (None, false) => Kind::Command,
                 },
                 after: step.depends_on.clone(),
             })
@@ -336,7 +341,15 @@ mod tests {
         assert!(to_dot(&drawn).contains("s1 [label=\"job-1 (notebook)\\nprep.ipynb\", shape=note"));
     }
 
-    /// Sweeps and the exit handler, as the pipeline will hand them in.
+    #[test]
+    fn sweeps_come_from_the_pipeline() {
+        let drawn =
+            graph("python train.py --lr {0.1,0.01,0.001} --layers {2,4} >> nb.ipynb -p k {1..3}");
+        assert_eq!(drawn.nodes[0].kind, Kind::Sweep { points: 6 });
+        assert_eq!(drawn.nodes[1].kind, Kind::NotebookSweep { points: 3 });
+    }
+
+    /// Sweeps and the exit handler (which the pipeline does not carry yet).
     fn with_sweep_and_exit_handler() -> Graph {
         let mut drawn = graph("python prep.py >> python train.py >> [python a.py, python b.py]");
         drawn.nodes[1].kind = Kind::Sweep { points: 6 };
