@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{bail, ensure, Context, Result};
+use anyhow::{ensure, Context, Result};
 use k8s_openapi::api::core::v1::{
     Container, EnvVar, LocalObjectReference, Pod, PodSecurityContext, ResourceRequirements,
     SecurityContext, Toleration, Volume, VolumeMount,
@@ -136,16 +136,18 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let image = choose_image(pod, container, settings, &mut report)?;
     let image_pull_policy = copy_image_pull_policy(container, settings, &mut report);
     let use_gpus = gpu::steps_use_gpus(settings, pipeline);
+    let referenced = var_refs::referenced_by_steps(container, pipeline, settings);
     let env = merge_env(
-        copy_env(container, use_gpus, &mut report),
+        copy_env(container, use_gpus, &referenced, &mut report),
         settings,
         &mut report,
     );
     let (volumes, mounts) = copy_volumes_mounted_by(pod, container, &mut report);
     let volumes = add_extra_volumes(volumes, settings, &mut report);
     let mounts = add_extra_volume_mounts(&volumes, mounts, settings, &mut report)?;
-    check_workdir_is_mounted(workdir, &mounts)?;
-    report.note(Action::Add, "workingDir", workdir.to_string());
+    let code_from_image = workdir::steps_code_from_image(settings, pipeline);
+    let place = workdir::check_workdir(workdir, &mounts, &volumes, code_from_image.as_deref())?;
+    report.note(Action::Add, "workingDir", place.explain(workdir));
     let resources = step_resources(container, settings, &mut report);
     let security_context = container_security_context(container, settings, &mut report);
     if container.env_from.as_ref().is_some_and(|e| !e.is_empty()) {
@@ -204,6 +206,9 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         node_selector: merge_node_selector(&pod_spec, use_gpus, settings, &mut report),
         tolerations: copy_user_tolerations(&pod_spec, use_gpus, &mut report),
         affinity: copy_affinity(&pod_spec, use_gpus, &mut report),
+        dns_policy: name_resolution::copy_dns_policy(&pod_spec, &mut report),
+        dns_config: name_resolution::copy_dns_config(&pod_spec, &mut report),
+        host_aliases: name_resolution::copy_host_aliases(&pod_spec, &mut report),
         volumes,
         pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
         parallelism: workflow_parallelism(settings, &mut report),
@@ -508,12 +513,18 @@ fn copy_image_pull_policy(
     container.image_pull_policy.clone()
 }
 
+/// The hub's tokens and secrets: never copied, even when the steps reference them.
+fn is_hub_secret(name: &str) -> bool {
+    (name.starts_with("JUPYTERHUB_") || name.starts_with("JPY_"))
+        && (name.contains("TOKEN") || name.contains("SECRET"))
+}
+
 /// Why an env var of the notebook must not reach the workflow, if it must not.
 fn env_drop_reason(name: &str) -> Option<&'static str> {
+    if is_hub_secret(name) {
+        return Some("hub API token: anyone who can read workflows could read it, and the hub revokes it when the server stops");
+    }
     if name.starts_with("JUPYTERHUB_") || name.starts_with("JPY_") {
-        if name.contains("TOKEN") || name.contains("SECRET") {
-            return Some("hub API token: anyone who can read workflows could read it, and the hub revokes it when the server stops");
-        }
         return Some("JupyterHub's own setting for the notebook server, meaningless in a step");
     }
     if DROPPED_ENV_PREFIXES.iter().any(|p| name.starts_with(p)) {
@@ -525,9 +536,38 @@ fn env_drop_reason(name: &str) -> Option<&'static str> {
 /// Env of the notebook: literals and references (fieldRef, secretKeyRef, configMapKeyRef)
 /// kept as they are, hub tokens and sizing dropped.
 /// `use_gpus`: the steps request GPUs, so the NVIDIA runtime's variables stay.
-fn copy_env(container: &Container, use_gpus: bool, report: &mut Report) -> Vec<EnvVar> {
+/// `referenced`: names the steps use as `$(NAME)`; those are kept, hub secrets excepted.
+fn copy_env(
+    container: &Container,
+    use_gpus: bool,
+    referenced: &BTreeSet<String>,
+    report: &mut Report,
+) -> Vec<EnvVar> {
     let mut kept = Vec::new();
     for var in container.env.iter().flatten() {
+        let is_referenced = referenced.contains(&var.name);
+        if is_referenced && is_hub_secret(&var.name) {
+            report.warnings.push(format!(
+                "the steps reference $({}), which is never copied (a hub token): Kubernetes \
+                 leaves it as literal text; pass what the step needs with -e or a Secret",
+                var.name
+            ));
+        } else if is_referenced
+            && var.name != gpu::NVIDIA_VISIBLE_DEVICES
+            && (env_drop_reason(&var.name).is_some() || gpu::is_nvidia_env(&var.name))
+        {
+            report.note(
+                Action::Copy,
+                format!("env {}", var.name),
+                format!(
+                    "referenced as $({}) by a mount's subPathExpr, an env value or a command; \
+                     without it Kubernetes leaves the reference as literal text",
+                    var.name
+                ),
+            );
+            kept.push(var.clone());
+            continue;
+        }
         if !use_gpus && var.name == gpu::NVIDIA_VISIBLE_DEVICES {
             report.note(
                 Action::Override,
@@ -753,38 +793,6 @@ fn add_extra_volume_mounts(
         mounts.push(mount.clone());
     }
     Ok(mounts)
-}
-
-/// The steps only see the copied mounts: a working directory elsewhere holds none of the files.
-fn check_workdir_is_mounted(workdir: &str, mounts: &[VolumeMount]) -> Result<()> {
-    ensure!(
-        workdir.starts_with('/'),
-        "working directory {workdir:?} is not an absolute path; pass --workdir /path/inside/the/notebook"
-    );
-    let under = |mount: &VolumeMount| {
-        let path = mount.mount_path.trim_end_matches('/');
-        path.is_empty()
-            || workdir == path
-            || workdir
-                .strip_prefix(path)
-                .is_some_and(|rest| rest.starts_with('/'))
-    };
-    if mounts.iter().any(under) {
-        return Ok(());
-    }
-    let paths: Vec<&str> = mounts.iter().map(|m| m.mount_path.as_str()).collect();
-    if paths.is_empty() {
-        bail!(
-            "working directory {workdir} is on no volume: the notebook mounts no volume the steps \
-             can get, so they would not see your files; put the code in the image or add a volume \
-             in the config file"
-        );
-    }
-    bail!(
-        "working directory {workdir} is not under a volume the steps get (they will have: {}); \
-         run from there or pass --workdir DIR under one of them",
-        paths.join(", ")
-    )
 }
 
 /// CPU and memory of the notebook as step defaults; GPUs and other extended resources dropped
@@ -1264,8 +1272,11 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
 }
 
 mod gpu;
+mod name_resolution;
 pub mod pin;
 pub mod sweep;
+mod var_refs;
+mod workdir;
 
 #[cfg(test)]
 mod tests;

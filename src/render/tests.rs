@@ -771,6 +771,57 @@ fn a_pod_without_volumes_renders_with_workdir_root_only_if_mounted() {
     assert!(err.contains("mounts no volume"), "{err}");
 }
 
+/// JupyterHub's `storage.type: none`: the notebook mounts nothing.
+const NO_VOLUMES: &str =
+    "kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: c, image: i}]}\n";
+
+#[test]
+fn a_pod_without_volumes_renders_when_the_code_comes_from_the_image_flag() {
+    let mut case = case();
+    case.pod = parse_pod(NO_VOLUMES).unwrap();
+    case.settings.image = Some(crate::config::Sourced {
+        value: "registry.example/team/train:1".to_string(),
+        origin: "--image flag",
+    });
+    let rendered = case.render();
+    assert_eq!(
+        step(&rendered).working_dir.as_deref(),
+        Some("/home/jovyan/project")
+    );
+    assert!(step(&rendered).volume_mounts.is_none());
+    let note = rendered
+        .report
+        .notes
+        .iter()
+        .find(|n| n.field == "workingDir")
+        .unwrap();
+    assert!(note.detail.contains("on no volume"), "{}", note.detail);
+    assert!(
+        note.detail
+            .contains("registry.example/team/train:1 (--image flag)"),
+        "{}",
+        note.detail
+    );
+}
+
+#[test]
+fn a_pod_without_volumes_renders_only_when_every_job_has_its_own_image() {
+    let mut case = case();
+    case.pod = parse_pod(NO_VOLUMES).unwrap();
+    case.pipeline.steps[0].overrides.image = Some("registry.example/prep:1".into());
+    // job-2 would still look for its code in the notebook's own filesystem.
+    let err = case.try_render().err().unwrap().to_string();
+    assert!(err.contains("mounts no volume"), "{err}");
+    assert!(err.contains("--image IMAGE"), "{err}");
+    case.pipeline.steps[1].overrides.image = Some("registry.example/train:1".into());
+    let rendered = case.render();
+    assert!(rendered
+        .report
+        .notes
+        .iter()
+        .any(|n| n.field == "workingDir" && n.detail.contains("each job's own image")));
+}
+
 #[test]
 fn dag_follows_the_pipeline() {
     let mut case = case();
@@ -1203,4 +1254,65 @@ fn gpu_keys_match_the_list_and_its_dotted_suffixes_only() {
     ] {
         assert!(!gpu::is_gpu_key(key), "{key}");
     }
+}
+
+/// z2jh's static storage with `subPath` given as `subPathExpr: $(JUPYTERHUB_USER)`.
+const SUB_PATH_EXPR_POD: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: jupyter-frank, namespace: jhub}
+spec:
+  containers:
+  - name: notebook
+    image: quay.io/jupyter/base-notebook:latest
+    env:
+    - {name: JUPYTERHUB_USER, value: frank}
+    - {name: JUPYTERHUB_API_TOKEN, value: secret-token}
+    - {name: MEM_LIMIT, value: "1073741824"}
+    volumeMounts:
+    - {name: home, mountPath: /home/jovyan, subPathExpr: "home/$(JUPYTERHUB_USER)"}
+  volumes:
+  - {name: home, persistentVolumeClaim: {claimName: home-nfs}}
+"#;
+
+#[test]
+fn a_dropped_variable_the_steps_reference_is_kept() {
+    let mut case = case();
+    case.pod = parse_pod(SUB_PATH_EXPR_POD).unwrap();
+    let rendered = case.render();
+    let container = step(&rendered);
+    assert_eq!(env_names(container), ["JUPYTERHUB_USER"]);
+    assert_eq!(
+        container.volume_mounts.as_ref().unwrap()[0]
+            .sub_path_expr
+            .as_deref(),
+        Some("home/$(JUPYTERHUB_USER)")
+    );
+    assert!(has_note(&rendered, Action::Copy, "env JUPYTERHUB_USER"));
+    assert!(has_note(&rendered, Action::Drop, "env MEM_LIMIT"));
+    assert!(rendered.report.warnings.is_empty());
+}
+
+#[test]
+fn a_hub_token_the_steps_reference_is_still_dropped_with_a_warning() {
+    let mut case = case();
+    case.pod = parse_pod(SUB_PATH_EXPR_POD).unwrap();
+    case.pipeline = pipeline::expression::parse(
+        "python sync.py --token $(JUPYTERHUB_API_TOKEN) --mem $(MEM_LIMIT)",
+        CommandMode::Exec,
+    )
+    .unwrap();
+    let rendered = case.render();
+    assert_eq!(env_names(step(&rendered)), ["JUPYTERHUB_USER", "MEM_LIMIT"]);
+    assert!(!yaml_of(&rendered).contains("secret-token"));
+    assert!(
+        rendered
+            .report
+            .warnings
+            .iter()
+            .any(|w| w
+                .starts_with("the steps reference $(JUPYTERHUB_API_TOKEN), which is never copied")),
+        "{:?}",
+        rendered.report.warnings
+    );
 }
