@@ -173,6 +173,9 @@ pub struct WorkflowSpec {
     pub dns_config: Option<PodDNSConfig>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub host_aliases: Vec<HostAlias>,
+    /// A JSON patch over every step pod's spec, for pod fields WorkflowSpec lacks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_spec_patch: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volumes: Vec<Volume>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -209,6 +209,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         dns_policy: name_resolution::copy_dns_policy(&pod_spec, &mut report),
         dns_config: name_resolution::copy_dns_config(&pod_spec, &mut report),
         host_aliases: name_resolution::copy_host_aliases(&pod_spec, &mut report),
+        pod_spec_patch: copy_runtime_class(&pod_spec, use_gpus, &mut report),
         volumes,
         pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
         parallelism: workflow_parallelism(settings, &mut report),
@@ -1053,6 +1054,39 @@ fn copy_user_tolerations(
         kept.push(gpu::nvidia_toleration());
     }
     kept
+}
+
+/// The notebook's `runtimeClassName`, which Argo's WorkflowSpec lacks, as a pod spec patch.
+/// NVIDIA's runtime class is GPU plumbing (kept with GPUs only: a node without that handler
+/// cannot start the pod); any other (gVisor, Kata) isolates the code the steps run as well.
+fn copy_runtime_class(
+    spec: &k8s_openapi::api::core::v1::PodSpec,
+    use_gpus: bool,
+    report: &mut Report,
+) -> Option<String> {
+    let class = spec
+        .runtime_class_name
+        .as_deref()
+        .filter(|c| !c.is_empty())?;
+    let field = format!("runtimeClassName {class}");
+    if gpu::is_gpu_runtime_class(class) {
+        if !use_gpus {
+            report.note(Action::Drop, field, gpu::WHY_DROPPED);
+            return None;
+        }
+        report.note(
+            Action::Copy,
+            field,
+            "podSpecPatch: the steps request GPUs and reach them through this runtime",
+        );
+    } else {
+        report.note(
+            Action::Copy,
+            field,
+            "podSpecPatch: the notebook's container runtime isolates the code the steps run too",
+        );
+    }
+    Some(serde_json::json!({ "runtimeClassName": class }).to_string())
 }
 
 fn copy_affinity(

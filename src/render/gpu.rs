@@ -62,6 +62,12 @@ pub fn is_gpu_key(key: &str) -> bool {
     })
 }
 
+/// NVIDIA's runtime classes (`nvidia`, `nvidia-cdi`, `nvidia-legacy`): how some clusters give
+/// GPU pods the NVIDIA container runtime.
+pub fn is_gpu_runtime_class(name: &str) -> bool {
+    name.to_ascii_lowercase().contains("nvidia")
+}
+
 pub fn is_nvidia_env(name: &str) -> bool {
     name.starts_with(NVIDIA_ENV_PREFIX)
 }

@@ -1316,3 +1316,30 @@ fn a_hub_token_the_steps_reference_is_still_dropped_with_a_warning() {
         rendered.report.warnings
     );
 }
+
+#[test]
+fn nvidias_runtime_class_goes_with_gpus_only() {
+    let mut case = gpu_case();
+    case.pod.spec.as_mut().unwrap().runtime_class_name = Some("nvidia".into());
+    let rendered = case.render();
+    assert_eq!(spec(&rendered).pod_spec_patch, None);
+    assert!(has_note(&rendered, Action::Drop, "runtimeClassName nvidia"));
+    case.settings.gpu = Some(1);
+    let rendered = case.render();
+    assert_eq!(
+        spec(&rendered).pod_spec_patch.as_deref(),
+        Some(r#"{"runtimeClassName":"nvidia"}"#)
+    );
+    assert!(has_note(&rendered, Action::Copy, "runtimeClassName nvidia"));
+}
+
+#[test]
+fn a_sandboxing_runtime_class_is_kept_for_every_step() {
+    let mut case = case();
+    case.pod.spec.as_mut().unwrap().runtime_class_name = Some("gvisor".into());
+    let rendered = case.render();
+    let patch: serde_json::Value =
+        serde_json::from_str(spec(&rendered).pod_spec_patch.as_deref().unwrap()).unwrap();
+    assert_eq!(patch, serde_json::json!({"runtimeClassName": "gvisor"}));
+    assert!(has_note(&rendered, Action::Copy, "runtimeClassName gvisor"));
+}
