@@ -1182,6 +1182,9 @@ fn note_dropped_container_fields(pod: &Pod, container: &Container, report: &mut 
             report.note(Action::Drop, field, why);
         }
     }
+    if let Ok(object) = serde_json::to_value(container) {
+        field_rules::note_table_drops(&object, field_rules::CONTAINER_RULES, "", report);
+    }
     let spec = pod.spec.as_ref();
     for init in spec
         .and_then(|s| s.init_containers.as_ref())
@@ -1207,6 +1210,9 @@ fn note_dropped_container_fields(pod: &Pod, container: &Container, report: &mut 
 
 fn note_dropped_pod_fields(pod: &Pod, report: &mut Report) {
     if let Some(spec) = &pod.spec {
+        if let Ok(object) = serde_json::to_value(spec) {
+            field_rules::note_table_drops(&object, field_rules::POD_SPEC_RULES, "", report);
+        }
         let dropped: [(&str, Option<String>, &str); 6] = [
             (
                 "schedulerName",
@@ -1305,6 +1311,7 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
     }
 }
 
+mod field_rules;
 mod gpu;
 mod name_resolution;
 pub mod pin;
