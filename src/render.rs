@@ -287,6 +287,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     if let Some(cluster) = cluster {
         pin::pin_single_node_volumes(&mut manifest, pod, &cluster.claims, &mut report)?;
     }
+    pin::pin_host_path_volumes(&mut manifest, pod, &mut report);
     sweep::check_workflow_size(&manifest, pipeline, &mut report);
     Ok(Rendered { manifest, report })
 }

@@ -102,6 +102,53 @@ pub(super) fn pin_single_node_volumes(
         .map(|c| format!("{c:?}"))
         .collect::<Vec<_>>()
         .join(", ");
+    pin_to_the_notebooks_node(
+        manifest,
+        pod,
+        &format!("volume claim {listed} is ReadWriteOnce (one node at a time)"),
+        &format!("ReadWriteOnce claim {listed}"),
+        false,
+        report,
+    );
+    Ok(())
+}
+
+/// Pins a Workflow's steps to the notebook's node when they mount one of its `hostPath`
+/// volumes: a directory of that node's own disk, which no other node has. Needs no cluster.
+pub(super) fn pin_host_path_volumes(manifest: &mut Manifest, pod: &Pod, report: &mut Report) {
+    let host_paths: Vec<String> = manifest
+        .workflow_spec()
+        .volumes
+        .iter()
+        .filter(|v| v.host_path.is_some())
+        .map(|v| format!("{:?}", v.name))
+        .collect();
+    if host_paths.is_empty() {
+        return;
+    }
+    let listed = host_paths.join(", ");
+    pin_to_the_notebooks_node(
+        manifest,
+        pod,
+        &format!("hostPath volume {listed} is a directory on one node's own disk"),
+        &format!("hostPath volume {listed}"),
+        true,
+        report,
+    );
+}
+
+/// Requires the notebook's node for a Workflow's steps (`why`: what ties them to it; `short`:
+/// the same for the affinity's note). A CronWorkflow is pinned too when `pin_schedules` (a
+/// later run elsewhere would see another node's directory), else it gets a warning, as does a
+/// pod on no node yet.
+fn pin_to_the_notebooks_node(
+    manifest: &mut Manifest,
+    pod: &Pod,
+    why: &str,
+    short: &str,
+    pin_schedules: bool,
+    report: &mut Report,
+) {
     let node = pod
         .spec
         .as_ref()
@@ -109,35 +156,35 @@ pub(super) fn pin_single_node_volumes(
         .filter(|n| !n.is_empty());
     let spec = match manifest {
         Manifest::Workflow(workflow) => &mut workflow.spec,
+        Manifest::CronWorkflow(cron) if pin_schedules => &mut cron.spec.workflow_spec,
         Manifest::CronWorkflow(_) => {
             // A later run must not wait for a node that may be gone by then; unpinned, it starts
             // wherever the claim can be attached at that time.
             report.warnings.push(format!(
-                "volume claim {listed} is ReadWriteOnce (one node at a time): a scheduled run can only \
-                 start on the node that has it attached then, so while the notebook runs, the steps \
-                 wait for its node; use ReadWriteMany storage to avoid this"
+                "{why}: a scheduled run can only start on the node that has it attached then, so \
+                 while the notebook runs, the steps wait for its node; use ReadWriteMany storage to \
+                 avoid this"
             ));
-            return Ok(());
+            return;
         }
     };
     let Some(node) = node else {
         report.warnings.push(format!(
-            "volume claim {listed} is ReadWriteOnce (one node at a time), and the pod is on no node yet \
-             (no spec.nodeName): the steps can only start on the node that has it attached"
+            "{why}, and the pod is on no node yet (no spec.nodeName): the steps can only start on \
+             the node that has it attached"
         ));
-        return Ok(());
+        return;
     };
     spec.affinity = Some(require_node(spec.affinity.take(), node));
     report.note(
         Action::Add,
         "affinity",
-        format!("required: node {node} (ReadWriteOnce claim {listed})"),
+        format!("required: node {node} ({short})"),
     );
     report.warnings.push(format!(
-        "volume claim {listed} is ReadWriteOnce (one node at a time): the steps are pinned to the \
-         notebook's node {node}; use ReadWriteMany storage to let them run anywhere"
+        "{why}: the steps are pinned to the notebook's node {node}; use ReadWriteMany storage to \
+         let them run anywhere"
     ));
-    Ok(())
 }
 
 /// Adds "node name is `node`" to the required node affinity, keeping the copied affinity: to

@@ -1343,3 +1343,49 @@ fn a_sandboxing_runtime_class_is_kept_for_every_step() {
     assert_eq!(patch, serde_json::json!({"runtimeClassName": "gvisor"}));
     assert!(has_note(&rendered, Action::Copy, "runtimeClassName gvisor"));
 }
+
+/// A home on the node's own disk (`hostPath`), as single-node clusters and some labs set up.
+const HOST_PATH_POD: &str = r#"
+apiVersion: v1
+kind: Pod
+metadata: {name: jupyter-gina, namespace: jhub}
+spec:
+  nodeName: lab-node-1
+  containers:
+  - name: notebook
+    image: quay.io/jupyter/base-notebook:latest
+    volumeMounts: [{name: home, mountPath: /home/jovyan}]
+  volumes:
+  - {name: home, hostPath: {path: /srv/jupyter/gina, type: DirectoryOrCreate}}
+"#;
+
+fn required_nodes(spec: &WorkflowSpec) -> Vec<String> {
+    spec.affinity
+        .iter()
+        .flat_map(|a| a.node_affinity.iter())
+        .flat_map(|n| n.required_during_scheduling_ignored_during_execution.iter())
+        .flat_map(|r| r.node_selector_terms.iter())
+        .flat_map(|t| t.match_fields.iter().flatten())
+        .flat_map(|f| f.values.iter().flatten().cloned())
+        .collect()
+}
+
+#[test]
+fn a_host_path_home_pins_the_steps_to_the_notebooks_node_even_offline() {
+    let mut case = case();
+    case.pod = parse_pod(HOST_PATH_POD).unwrap();
+    let rendered = case.render();
+    assert_eq!(required_nodes(spec(&rendered)), ["lab-node-1"]);
+    assert!(
+        rendered.report.warnings.iter().any(|w| w
+            == "hostPath volume \"home\" is a directory on one node's own disk: the steps are \
+                pinned to the notebook's node lab-node-1; use ReadWriteMany storage to let them \
+                run anywhere"),
+        "{:?}",
+        rendered.report.warnings
+    );
+    // A scheduled run elsewhere would see another node's directory: pinned as well.
+    case.settings.schedule = Some("0 3 * * *".into());
+    let rendered = case.render();
+    assert_eq!(required_nodes(spec(&rendered)), ["lab-node-1"]);
+}
