@@ -50,6 +50,10 @@ Examples:
   # A range of seeds (braces as in bash: quoted braces and ${VAR} stay as they are)
   kubectl jupyterflow render -c \"python train.py --seed {1..8}\" --submit
 
+  # Notebooks as steps: papermill's -p NAME VALUE, sweeps too; the executed notebooks go to
+  # jupyterflow-runs/<workflow name>/ (see --explain)
+  kubectl jupyterflow render --submit -c \"prep.ipynb >> train.ipynb -p epochs 5 -p lr {0.1,0.01}\"
+
   # Look at the workflow first, or hand it to the argo CLI
   kubectl jupyterflow render -c \"python train.py\" > wf.yaml
   kubectl jupyterflow render -c \"python train.py\" | argo submit -

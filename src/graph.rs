@@ -65,13 +65,6 @@ impl Kind {
     }
 }
 
-/// A step whose program is a notebook (`train.ipynb -p lr 0.1`).
-fn runs_a_notebook(text: &str) -> bool {
-    text.split_whitespace()
-        .next()
-        .is_some_and(|program| program.trim_matches(['"', '\'']).ends_with(".ipynb"))
-}
-
 impl Graph {
     pub fn of(pipeline: &Pipeline) -> Graph {
         let nodes = pipeline
@@ -80,15 +73,15 @@ impl Graph {
             .map(|step| Node {
                 name: step.name.clone(),
                 command: step.text.clone(),
-                kind: match (&step.sweep, runs_a_notebook(&step.text)) {
-                    (Some(sweep), false) => Kind::Sweep {
+                kind: match (&step.notebook, &step.sweep) {
+                    (Some(_), Some(sweep)) => Kind::NotebookSweep {
                         points: sweep.points.len(),
                     },
-                    (Some(sweep), true) => Kind::NotebookSweep {
+                    (Some(_), None) => Kind::Notebook,
+                    (None, Some(sweep)) => Kind::Sweep {
                         points: sweep.points.len(),
                     },
-                    (None, true) => Kind::Notebook,
-                    (None, false) => Kind::Command,
+                    (None, None) => Kind::Command,
                 },
                 after: step.depends_on.clone(),
             })

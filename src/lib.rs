@@ -207,6 +207,18 @@ async fn render_workflow(args: &RenderArgs) -> Result<ExitCode> {
             return Err(usage(message));
         }
     }
+    // In the notebook (its own pod, its image), a step that needs papermill is checked here.
+    if args.pod.pod_file.is_none() && args.pod.pod.is_none() && settings.image.is_none() {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let path = std::env::var_os("PATH");
+        let missing = pipeline::notebook::papermill_missing(
+            &pipeline,
+            path.as_deref(),
+            home.as_deref(),
+            |file| file.is_file(),
+        );
+        output::write_stderr_lines(missing.map(|w| format!("warning: {w}")));
+    }
     let (pod, connection) = read_pod(args).await?;
     let container = source::select_container(&pod, args.pod.container.as_deref())?;
     let cluster = match &connection {

@@ -21,6 +21,7 @@ use crate::argo::{
 use crate::checks;
 use crate::config::Settings;
 use crate::names;
+use crate::pipeline::notebook::{Runner, WORKFLOW_NAME};
 use crate::pipeline::sweep::placeholder;
 use crate::pipeline::{Pipeline, Step};
 
@@ -160,6 +161,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     note_dropped_container_fields(pod, container, &mut report);
 
     warn_about_argo_expressions(&env, pipeline, &mut report);
+    note_notebook_outputs(pipeline, workdir, &mut report);
 
     let base_container = Container {
         name: STEP_CONTAINER.to_string(),
@@ -1275,6 +1277,32 @@ fn note_dropped_pod_fields(pod: &Pod, report: &mut Report) {
     }
 }
 
+/// Where each notebook step writes the executed notebook, so the user finds it in JupyterLab.
+fn note_notebook_outputs(pipeline: &Pipeline, workdir: &str, report: &mut Report) {
+    for step in &pipeline.steps {
+        let Some(notebook) = &step.notebook else {
+            continue;
+        };
+        let runner = match notebook.runner {
+            Runner::Papermill => "papermill",
+            Runner::Nbconvert => "jupyter nbconvert --execute (no parameters)",
+        };
+        let folder = workdir.trim_end_matches('/');
+        let mut output = notebook.output.replace(WORKFLOW_NAME, "<workflow name>");
+        for name in step.sweep.iter().flat_map(|sweep| &sweep.parameters) {
+            output = output.replace(&placeholder(name), &format!("<{name}>"));
+        }
+        report.note(
+            Action::Add,
+            format!("{} notebook", step.name),
+            format!(
+                "{} runs with {runner}; the executed notebook goes to {folder}/{output}",
+                notebook.path
+            ),
+        );
+    }
+}
+
 /// Argo evaluates `{{...}}` in every string of a template; copied values rarely mean that.
 fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut Report) {
     let names: BTreeSet<&str> = env
@@ -1288,22 +1316,8 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
         ));
     }
     for step in &pipeline.steps {
-        // The sweep's own placeholders are meant for Argo.
-        let own: Vec<String> = step
-            .sweep
-            .iter()
-            .flat_map(|sweep| sweep.parameters.iter().map(|name| placeholder(name)))
-            .collect();
-        let written_by_user = |word: &String| {
-            own.iter().fold(word.clone(), |word, placeholder| {
-                word.replace(placeholder, "")
-            })
-        };
-        if step
-            .command
-            .iter()
-            .any(|w| w.contains("{{") && written_by_user(w).contains("{{"))
-        {
+        // What the user wrote: the placeholders of sweeps and notebooks are meant for Argo.
+        if step.text.contains("{{") {
             report.warnings.push(format!(
                 "step {} contains '{{{{': Argo will substitute it (e.g. {{{{workflow.name}}}})",
                 step.name

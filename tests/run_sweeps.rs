@@ -188,3 +188,74 @@ fn a_sweep_in_a_group_runs_its_points_side_by_side() {
         }
     }
 }
+
+/// The argv of each pod's main container (Argo's executor wraps it: the step's own words end it).
+fn pod_argvs(nb: &Notebook, workflow: &str) -> Vec<Vec<String>> {
+    nb.cluster
+        .workflow_pods(&nb.namespace, workflow)
+        .iter()
+        .map(|pod| {
+            let container = main_container(pod);
+            [
+                container.command.clone().unwrap_or_default(),
+                container.args.clone().unwrap_or_default(),
+            ]
+            .concat()
+        })
+        .collect()
+}
+
+/// A workflow file's per-job `parallelism: 2` caps that sweep alone.
+#[test]
+#[ignore = "needs cluster"]
+fn a_jobs_own_parallelism_caps_its_points() {
+    let nb = notebook("sweep-file-run");
+    let file = nb.dir.path().join("grid.yaml");
+    std::fs::write(
+        &file,
+        "jobs:\n- name: train\n  command: python train.py --lr {lr}\n  sweep: {lr: [\"0.1\", \"0.2\", \"0.3\", \"0.4\", \"0.5\"]}\n  parallelism: 2\n",
+    )
+    .unwrap();
+    let (_, workflow) = submit_and_wait(&nb, &["-f", file.to_str().unwrap()]);
+    let points: Vec<(String, String)> = pod_nodes(&workflow)
+        .into_iter()
+        .filter(|(display, ..)| display.starts_with("train("))
+        .map(|(_, start, end)| (start, end))
+        .collect();
+    assert_eq!(points.len(), 5, "{workflow:#}");
+    assert_eq!(most_at_once(&points), 2, "{points:#?}");
+}
+
+/// Each point of a notebook sweep writes its own executed notebook, in a folder of its run:
+/// Argo filled in the workflow's name and the point's values.
+#[test]
+#[ignore = "needs cluster"]
+fn notebook_sweep_points_write_separate_notebooks_of_their_run() {
+    let nb = notebook("notebook-sweep-run");
+    let (name, _) = submit_and_wait(
+        &nb,
+        &[
+            "-c",
+            "prep.ipynb >> train.ipynb -p lr {0.1,0.01} -p epochs 5",
+        ],
+    );
+    let mut outputs: Vec<String> = pod_argvs(&nb, &name)
+        .into_iter()
+        .filter_map(|argv| {
+            if let Some(at) = argv.iter().position(|word| word == "--output-dir") {
+                return Some(format!("{}/{}.ipynb", argv[at + 1], argv[at + 3]));
+            }
+            let at = argv.iter().position(|word| word == "train.ipynb")?;
+            argv.get(at + 1).cloned()
+        })
+        .collect();
+    outputs.sort();
+    assert_eq!(
+        outputs,
+        [
+            format!("jupyterflow-runs/{name}/job-1.ipynb"),
+            format!("jupyterflow-runs/{name}/job-2/lr=0.01.ipynb"),
+            format!("jupyterflow-runs/{name}/job-2/lr=0.1.ipynb"),
+        ]
+    );
+}

@@ -31,8 +31,8 @@ use std::fmt::Display;
 
 use anyhow::{anyhow, bail, Result};
 
-use super::sweep::{closing_brace, command_and_sweep};
-use super::{exec_mode_operator_message, validate, CommandMode, Pipeline, Step};
+use super::sweep::closing_brace;
+use super::{exec_mode_operator_message, step_command, validate, CommandMode, Pipeline, Step};
 use crate::checks::shell::first_unquoted_operator;
 
 /// Deeper nesting has no use; the limit keeps a hostile `[[[[...` from exhausting the stack.
@@ -272,18 +272,20 @@ impl<'a> ExpressionParser<'a> {
                 ));
             }
         }
-        let (command, sweep) = command_and_sweep(text, self.mode)
+        let name = format!("job-{}", self.steps.len() + 1);
+        let (command, sweep, notebook) = step_command(text, self.mode, &name)
             .map_err(|err| self.error(start, format!("step at column {}: {err}", start + 1)))?;
         let mut depends_on = incoming.to_vec();
         depends_on.sort_unstable();
         depends_on.dedup();
         self.steps.push(Step {
-            name: format!("job-{}", self.steps.len() + 1),
+            name,
             text: text.to_string(),
             command,
             depends_on,
             overrides: Default::default(),
             sweep,
+            notebook,
         });
         Ok(self.steps.len() - 1)
     }

@@ -37,8 +37,11 @@ use serde::Deserialize;
 
 use crate::checks;
 
+use super::notebook::{is_notebook, notebook_command};
 use super::sweep::{combinations, command_and_sweep, placeholder};
-use super::{check_step_name, validate, CommandMode, Pipeline, Step, StepOverrides, Sweep};
+use super::{
+    check_step_name, step_command, validate, CommandMode, Pipeline, Step, StepOverrides, Sweep,
+};
 
 /// Unknown job names in an error are listed up to this many.
 const MAX_LISTED_NAMES: usize = 10;
@@ -133,14 +136,17 @@ struct WorkflowFile {
 /// A `jobs:` entry: JupyterFlow's plain command string, or a map with per-job settings.
 enum Job {
     Command(String),
-    Detailed(JobSpec),
+    Detailed(Box<JobSpec>),
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct JobSpec {
     name: Option<Scalar>,
-    command: JobCommand,
+    command: Option<JobCommand>,
+    /// A notebook to run, with papermill's `parameters` (instead of `command`).
+    notebook: Option<String>,
+    parameters: Option<Ordered<Scalar>>,
     image: Option<String>,
     env: Option<BTreeMap<String, Scalar>>,
     resources: Option<Resources>,
@@ -176,21 +182,23 @@ fn step_from_job(
     origin: &str,
 ) -> Result<Step> {
     let default_name = format!("job-{}", index + 1);
-    let (name, text, command, overrides, sweep) = match job {
+    let (name, text, command, overrides, sweep, notebook) = match job {
         Job::Command(text) => {
-            let (command, sweep) = command_and_sweep(&text, mode).map_err(|err| {
-                anyhow!(
-                    "{}job {}: {err}",
-                    origin_and_line(origin, line_of_unique(source, text.trim())),
-                    index + 1
-                )
-            })?;
+            let (command, sweep, notebook) =
+                step_command(&text, mode, &default_name).map_err(|err| {
+                    anyhow!(
+                        "{}job {}: {err}",
+                        origin_and_line(origin, line_of_unique(source, text.trim())),
+                        index + 1
+                    )
+                })?;
             (
                 default_name,
                 text.trim().to_string(),
                 command,
                 StepOverrides::default(),
                 sweep,
+                notebook,
             )
         }
         Job::Detailed(spec) => {
@@ -207,36 +215,45 @@ fn step_from_job(
                 }
                 None => default_name,
             };
-            let (text, command, brace_sweep) = match spec.command {
-                JobCommand::Text(text) => {
-                    let (command, sweep) = command_and_sweep(&text, mode).map_err(|err| {
-                        anyhow!(
-                            "{}job {} ({name}): {err}",
+            let in_job =
+                |err: anyhow::Error| anyhow!("{origin}: job {} ({name}): {err}", index + 1);
+            let (text, words, brace_sweep, runs_notebook) =
+                job_words(spec.command, spec.notebook, spec.parameters, mode).map_err(|err| {
+                    match &err {
+                        JobWordsError::At(text, _) => anyhow!(
+                            "{}job {} ({name}): {}",
                             origin_and_line(origin, line_of_unique(source, text.trim())),
-                            index + 1
-                        )
-                    })?;
-                    (text.trim().to_string(), command, sweep)
+                            index + 1,
+                            err.message()
+                        ),
+                        JobWordsError::Job(_) => in_job(anyhow!(err.message())),
+                    }
+                })?;
+            // Run as papermill's parameters, a notebook's sweep keys need no `{key}`.
+            let mut words = words;
+            if let (true, Some(Ordered(entries))) = (runs_notebook, &spec.sweep) {
+                for (key, _) in entries {
+                    let written = format!("{{{key}}}");
+                    if !words.iter().any(|word| word.contains(&written)) {
+                        words.extend(["-p".to_string(), key.clone(), written]);
+                    }
                 }
-                JobCommand::Argv(argv) => {
-                    ensure!(
-                        argv.first().is_some_and(|program| !program.trim().is_empty()),
-                        "{origin}: job {} ({name}): the command list is empty or starts with an empty program name",
-                        index + 1
-                    );
-                    let text = shell_words::join(&argv);
-                    let command = match mode {
-                        CommandMode::Exec => argv,
-                        CommandMode::Shell => {
-                            vec!["/bin/sh".to_string(), "-c".to_string(), text.clone()]
-                        }
-                    };
-                    (text, command, None)
-                }
+            }
+            let word_mode = if runs_notebook {
+                CommandMode::Exec
+            } else {
+                mode
             };
-            let (command, sweep) = add_sweep_map(command, brace_sweep, spec.sweep, mode)
-                .and_then(|(command, sweep)| with_parallelism(command, sweep, spec.parallelism))
-                .map_err(|err| anyhow!("{origin}: job {} ({name}): {err}", index + 1))?;
+            let (words, sweep) = add_sweep_map(words, brace_sweep, spec.sweep, word_mode)
+                .and_then(|(words, sweep)| with_parallelism(words, sweep, spec.parallelism))
+                .map_err(in_job)?;
+            let (command, notebook) = if runs_notebook {
+                let (command, notebook) =
+                    notebook_command(&name, &words, sweep.as_ref()).map_err(in_job)?;
+                (command, Some(notebook))
+            } else {
+                (words, None)
+            };
             let env: BTreeMap<String, String> = spec
                 .env
                 .unwrap_or_default()
@@ -244,14 +261,13 @@ fn step_from_job(
                 .map(|(key, Scalar(value))| (key, value))
                 .collect();
             let resources = spec.resources.map(Resources::into_requirements);
-            check_job_values(spec.image.as_deref(), &env, resources.as_ref())
-                .map_err(|err| anyhow!("{origin}: job {} ({name}): {err}", index + 1))?;
+            check_job_values(spec.image.as_deref(), &env, resources.as_ref()).map_err(in_job)?;
             let overrides = StepOverrides {
                 image: spec.image,
                 env,
                 resources,
             };
-            (name, text, command, overrides, sweep)
+            (name, text, command, overrides, sweep, notebook)
         }
     };
     Ok(Step {
@@ -261,7 +277,88 @@ fn step_from_job(
         depends_on: Vec::new(),
         overrides,
         sweep,
+        notebook,
     })
+}
+
+/// Why a job map's command could not be read: at a text that can be found in the file, or
+/// about the job as a whole.
+enum JobWordsError {
+    At(String, anyhow::Error),
+    Job(anyhow::Error),
+}
+
+impl JobWordsError {
+    fn message(&self) -> String {
+        match self {
+            JobWordsError::At(_, err) | JobWordsError::Job(err) => format!("{err:#}"),
+        }
+    }
+}
+
+/// A job map's words (argv, or `sh -c` text in shell mode; a notebook's always argv), its text
+/// as written, its brace sweep, and whether it runs a notebook.
+fn job_words(
+    command: Option<JobCommand>,
+    notebook: Option<String>,
+    parameters: Option<Ordered<Scalar>>,
+    mode: CommandMode,
+) -> Result<(String, Vec<String>, Option<Sweep>, bool), JobWordsError> {
+    let job = |message: String| JobWordsError::Job(anyhow!(message));
+    if parameters.is_some() && notebook.is_none() {
+        return Err(job(
+            "`parameters` go with `notebook:`; in a command write them as -p NAME VALUE".into(),
+        ));
+    }
+    match (command, notebook) {
+        (Some(_), Some(_)) => Err(job("give either `command` or `notebook`, not both".into())),
+        (None, None) => Err(job(
+            "the job has no `command` (or `notebook` for a notebook to run)".into(),
+        )),
+        (Some(JobCommand::Text(text)), None) => {
+            let first = shell_words::split(&text)
+                .ok()
+                .and_then(|words| words.into_iter().next());
+            let runs_notebook = first.as_deref().is_some_and(is_notebook);
+            let word_mode = if runs_notebook {
+                CommandMode::Exec
+            } else {
+                mode
+            };
+            match command_and_sweep(&text, word_mode) {
+                Ok((words, sweep)) => Ok((text.trim().to_string(), words, sweep, runs_notebook)),
+                Err(err) => Err(JobWordsError::At(text, err)),
+            }
+        }
+        (Some(JobCommand::Argv(argv)), None) => {
+            if argv.first().is_none_or(|program| program.trim().is_empty()) {
+                return Err(job(
+                    "the command list is empty or starts with an empty program name".into(),
+                ));
+            }
+            let text = shell_words::join(&argv);
+            let runs_notebook = is_notebook(&argv[0]);
+            let words = match mode {
+                CommandMode::Shell if !runs_notebook => {
+                    vec!["/bin/sh".to_string(), "-c".to_string(), text.clone()]
+                }
+                _ => argv,
+            };
+            Ok((text, words, None, runs_notebook))
+        }
+        (None, Some(path)) => {
+            if !is_notebook(path.trim()) {
+                return Err(job(format!(
+                    "`notebook: {path}` is not a .ipynb file; run other programs with `command`"
+                )));
+            }
+            let mut words = vec![path.trim().to_string()];
+            for (name, Scalar(value)) in parameters.map(|Ordered(p)| p).unwrap_or_default() {
+                words.extend(["-p".to_string(), name, value]);
+            }
+            Ok((shell_words::join(&words), words, None, true))
+        }
+    }
 }
 
 /// A job's `sweep:` map: each key's values go where the command says `{key}`, combined with the
@@ -652,7 +749,8 @@ impl<'de> Deserialize<'de> for Job {
             }
 
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Job, A::Error> {
-                JobSpec::deserialize(MapAccessDeserializer::new(map)).map(Job::Detailed)
+                JobSpec::deserialize(MapAccessDeserializer::new(map))
+                    .map(|spec| Job::Detailed(Box::new(spec)))
             }
         }
 
@@ -691,6 +789,7 @@ impl<'de> Deserialize<'de> for JobCommand {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::pipeline::notebook::Runner;
     use std::collections::BTreeSet;
 
     fn parsed(text: &str) -> Pipeline {
@@ -965,6 +1064,99 @@ mod tests {
         assert_error(
             "jobs:\n- name: t\n  command: python a.py {x}\n  sweep: {x: [1]}\n  parallelism: 1\n- name: t-point\n  command: b\n",
             &["its points run a template `t-point`, which is also the name of a step"],
+        );
+    }
+
+    #[test]
+    fn notebook_jobs_from_a_command_or_a_map() {
+        let pipeline = parsed(
+            "jobs:\n- prep.ipynb\n- train.ipynb -p lr {0.1,0.5}\n- name: report\n  notebook: report.ipynb\n  parameters: {title: Grid, top: 3}\n\
+             - name: explore\n  notebook: explore.ipynb\n  sweep: {alpha: [\"0.5\", 1]}\n- command: [sub dir/x.ipynb, -p, a, b c]\n",
+        );
+        let notebooks: Vec<(&str, Runner, &[String])> = pipeline
+            .steps
+            .iter()
+            .map(|step| {
+                let notebook = step.notebook.as_ref().expect("a notebook step");
+                (
+                    notebook.path.as_str(),
+                    notebook.runner,
+                    notebook.parameters.as_slice(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            notebooks,
+            [
+                ("prep.ipynb", Runner::Nbconvert, &[][..]),
+                ("train.ipynb", Runner::Papermill, &["lr".to_string()][..]),
+                (
+                    "report.ipynb",
+                    Runner::Papermill,
+                    &["title".to_string(), "top".to_string()][..]
+                ),
+                (
+                    "explore.ipynb",
+                    Runner::Papermill,
+                    &["alpha".to_string()][..]
+                ),
+                ("sub dir/x.ipynb", Runner::Papermill, &["a".to_string()][..]),
+            ]
+        );
+        assert_eq!(
+            pipeline.steps[1].sweep.as_ref().unwrap().points,
+            [["0.1"], ["0.5"]]
+        );
+        assert_eq!(
+            &pipeline.steps[2].command[4..],
+            [
+                "report.ipynb",
+                "jupyterflow-runs/{{workflow.name}}/report.ipynb",
+                "-p",
+                "title",
+                "Grid",
+                "-p",
+                "top",
+                "3"
+            ]
+        );
+        assert_eq!(
+            &pipeline.steps[3].command[5..],
+            [
+                "jupyterflow-runs/{{workflow.name}}/explore/alpha={{inputs.parameters.alpha}}.ipynb",
+                "-p",
+                "alpha",
+                "{{inputs.parameters.alpha}}"
+            ]
+        );
+        assert_eq!(
+            pipeline.steps[3].sweep.as_ref().unwrap().points,
+            [["0.5"], ["1"]]
+        );
+        assert_eq!(pipeline.steps[4].command[7..], ["a", "b c"]);
+    }
+
+    #[test]
+    fn notebook_job_mistakes() {
+        assert_error(
+            "jobs:\n- name: a\n  notebook: a.ipynb\n  command: python a.py\n",
+            &["job 1 (a): give either `command` or `notebook`, not both"],
+        );
+        assert_error(
+            "jobs:\n- name: a\n  image: x\n",
+            &["job 1 (a): the job has no `command` (or `notebook`"],
+        );
+        assert_error(
+            "jobs:\n- command: python a.py\n  parameters: {a: 1}\n",
+            &["`parameters` go with `notebook:`"],
+        );
+        assert_error(
+            "jobs:\n- notebook: a.py\n",
+            &["`notebook: a.py` is not a .ipynb file"],
+        );
+        assert_error(
+            "jobs:\n- train.ipynb --lr 0.1\n",
+            &["`--lr` is not a parameter; give parameters as -p NAME VALUE"],
         );
     }
 

@@ -10,8 +10,10 @@ use serde::Deserialize;
 
 pub mod expression;
 pub mod file;
+pub mod notebook;
 pub mod sweep;
 
+pub use notebook::Notebook;
 pub use sweep::Sweep;
 
 /// Argo's full CRDs accept at most 200 templates per Workflow; one is the DAG itself.
@@ -55,6 +57,8 @@ pub struct Step {
     /// Set when the step runs once per point of a sweep; `command` then holds a
     /// [`sweep::placeholder`] for each parameter.
     pub sweep: Option<Sweep>,
+    /// Set when the step runs a notebook (`command` runs papermill or nbconvert on it).
+    pub notebook: Option<Notebook>,
 }
 
 /// Per-job settings a workflow file may give; they win over flags, config file and pod.
@@ -182,6 +186,26 @@ pub fn check_step_name(name: &str) -> Result<()> {
          with a digit or `-` once they have dependencies)"
     );
     Ok(())
+}
+
+/// A step's command from its text, its sweep (brace lists) and, when its program is a
+/// notebook, how that runs. Notebook steps are split as in exec mode whatever `mode` says:
+/// papermill or nbconvert run them, not a shell.
+pub fn step_command(
+    text: &str,
+    mode: CommandMode,
+    step_name: &str,
+) -> Result<(Vec<String>, Option<Sweep>, Option<Notebook>)> {
+    let first_word = shell_words::split(text)
+        .ok()
+        .and_then(|words| words.into_iter().next());
+    if !first_word.as_deref().is_some_and(notebook::is_notebook) {
+        let (command, sweep) = sweep::command_and_sweep(text, mode)?;
+        return Ok((command, sweep, None));
+    }
+    let (words, sweep) = sweep::command_and_sweep(text, CommandMode::Exec)?;
+    let (command, notebook) = notebook::notebook_command(step_name, &words, sweep.as_ref())?;
+    Ok((command, sweep, Some(notebook)))
 }
 
 /// Turns a step's text into a container command.
