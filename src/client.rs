@@ -53,6 +53,8 @@ pub struct Connection {
     pub source: String,
     /// The API server's URL, for messages.
     pub server: String,
+    /// Who the API server sees, when the credentials say it (see [`token_user`]).
+    pub user: Option<String>,
 }
 
 fn kubeconfig_available(options: &ClientOptions) -> bool {
@@ -91,13 +93,43 @@ pub async fn connect(options: &ClientOptions) -> Result<Connection> {
         .to_string()
         .trim_end_matches('/')
         .to_string();
+    let user = credentials_token(&config).and_then(|token| token_user(&token));
     let client = build_client(config).context("cannot build the Kubernetes client")?;
     Ok(Connection {
         client,
         namespace,
         source,
         server,
+        user,
     })
+}
+
+/// The bearer token of the credentials (a kubeconfig's `token` or `tokenFile`, the mounted
+/// service-account token), if they use one.
+fn credentials_token(config: &Config) -> Option<String> {
+    use secrecy::ExposeSecret;
+    let auth = &config.auth_info;
+    match (&auth.token, &auth.token_file) {
+        (Some(token), _) => Some(token.expose_secret().to_string()),
+        (None, Some(file)) => std::fs::read_to_string(file).ok(),
+        (None, None) => None,
+    }
+}
+
+/// The user a token stands for, read from its JWT claims without a request: a service account's
+/// token names it in `sub` (`system:serviceaccount:NS:NAME`). Not verified (the API server does
+/// that on every request); only used to tell whether the steps run as the same account.
+pub fn token_user(token: &str) -> Option<String> {
+    use base64::Engine;
+    let payload = token.trim().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let claims: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    claims["sub"]
+        .as_str()
+        .filter(|sub| !sub.is_empty())
+        .map(str::to_string)
 }
 
 /// kube-rs's client stack (base URL, auth, kubeconfig headers, rustls), on a TCP connector with
@@ -570,6 +602,26 @@ mod tests {
             "{failure:?}"
         );
         assert_eq!(calls, 1);
+    }
+
+    #[test]
+    fn a_service_account_token_names_its_account() {
+        use base64::Engine;
+        let encode = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+        let claims = r#"{"iss":"https://kubernetes.default.svc","sub":"system:serviceaccount:jhub:notebook"}"#;
+        let token = format!(
+            "{}.{}.signature",
+            encode(r#"{"alg":"RS256"}"#),
+            encode(claims)
+        );
+        assert_eq!(
+            token_user(&format!("{token}\n")).as_deref(),
+            Some("system:serviceaccount:jhub:notebook")
+        );
+        assert_eq!(token_user("an-opaque-static-token"), None);
+        assert_eq!(token_user("a.%%%.c"), None);
+        let no_subject = format!("x.{}.y", encode(r#"{"iss":"me"}"#));
+        assert_eq!(token_user(&no_subject), None);
     }
 
     #[test]

@@ -18,6 +18,7 @@ pub mod output;
 pub mod pipeline;
 pub mod render;
 pub mod source;
+pub mod steps_account;
 pub mod submit;
 pub mod wait;
 pub mod yaml;

@@ -16,6 +16,7 @@ use crate::argo::Manifest;
 use crate::cli::OutputFormat;
 use crate::client::{self, Connection, Failure, Retry};
 use crate::output;
+use crate::steps_account;
 
 pub const FIELD_MANAGER: &str = "kubectl-jupyterflow";
 /// A random id per `--submit`, to recognise our own object after a lost answer.
@@ -142,7 +143,11 @@ pub async fn submit(
         .get_or_insert_with(Default::default)
         .insert(SUBMISSION_ANNOTATION.to_string(), submission.clone());
 
-    let mut notices = Vec::new();
+    // Checked before the create; whatever it finds, the submit goes on.
+    let mut notices: Vec<String> = steps_account::check(connection, &manifest)
+        .await
+        .into_iter()
+        .collect();
     let mut retry = Retry::new();
     let mut name = format!("{prefix}{}", random_suffix());
     let mut created = 'attempts: loop {

@@ -163,6 +163,12 @@ fn in_cluster_service_account_reads_its_pod_and_submits() {
 
     let submitted = run(&[&args[..], &["--submit"]].concat(), &env, None);
     submitted.assert_ok();
+    // The mounted token names the account the steps run as: their access was checked.
+    assert!(
+        !submitted.stderr.contains("cannot check"),
+        "{}",
+        submitted.stderr
+    );
     let name = submitted
         .stdout
         .strip_prefix("workflow.argoproj.io/")
@@ -672,6 +678,79 @@ fn forbidden_names_verb_resource_and_namespace_and_points_to_the_role() {
         )),
         "{error}"
     );
+}
+
+// ---- the steps' account and Argo's task results ------------------------------------------
+
+const TASK_RESULTS_WARNING: &str = "may not create workflowtaskresults.argoproj.io";
+
+/// The notebook's account runs the steps too, and the README's Role lets them report their
+/// results: nothing to say. Another account cannot be checked: one line says so.
+#[test]
+#[ignore = "needs cluster"]
+fn steps_that_may_report_their_results_are_submitted_without_a_warning() {
+    let nb = Notebook::new("task-results-ok", "z2jh-dynamic-pod.yaml", false);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+    let result = nb.render(&["-c", "python a.py", "--submit"]);
+    result.assert_ok();
+    assert_eq!(result.stderr, "");
+
+    let other = nb.render(&[
+        "-c",
+        "python a.py",
+        "--submit",
+        "--service-account",
+        "builder",
+    ]);
+    other.assert_ok();
+    assert_eq!(
+        other.stderr,
+        format!(
+            "note: cannot check that the steps may report their results to Argo (create and patch \
+             workflowtaskresults.argoproj.io): the steps run as service account \"builder\", not as \
+             system:serviceaccount:{}:notebook (this tool's identity)\n",
+            nb.namespace
+        )
+    );
+    assert_eq!(nb.workflows().len(), 2);
+}
+
+/// The Role without its workflowtaskresults rule: every step would fail in its wait
+/// container. One warning names the permission and the Role lines to add; the submit goes on.
+#[test]
+#[ignore = "needs cluster"]
+fn steps_that_may_not_report_their_results_warn_with_the_role_lines_to_add() {
+    let nb = Notebook::with_role(
+        "task-results-missing",
+        "z2jh-dynamic-pod.yaml",
+        false,
+        Some("workflowtaskresults"),
+        false,
+    );
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteMany"]);
+    let result = nb.render(&["-c", "python a.py", "--submit"]);
+    result.assert_ok();
+    assert!(result.stdout.ends_with(" created\n"), "{}", result.stdout);
+    let warning = &result.stderr;
+    assert!(warning.starts_with("warning: "), "{warning}");
+    assert_eq!(warning.matches("warning: ").count(), 1, "{warning}");
+    assert!(
+        warning.contains(&format!(
+            "service account \"notebook\" (this tool's identity), which {TASK_RESULTS_WARNING} in \
+             namespace \"{}\"",
+            nb.namespace
+        )),
+        "{warning}"
+    );
+    assert!(
+        warning.ends_with(
+            "\n- apiGroups: [argoproj.io]\n  resources: [workflowtaskresults]\n  verbs: [create, patch]\n"
+        ),
+        "{warning}"
+    );
+    assert_eq!(nb.workflows().len(), 1, "the workflow is created anyway");
 }
 
 /// Removes the cluster-wide cronworkflows CRD (holding the lock that every cron test takes),

@@ -86,13 +86,15 @@ fn submit_wait_reports_each_step_of_argos_run_and_exits_0() {
         "{}",
         result.stderr
     );
-    // The cost of following: the pod and its one claim, the create, one watch; no LIST (the
+    // The cost of following: the pod and its one claim, the two access reviews of the steps'
+    // account (create and patch of Argo's task results), the create, one watch; no LIST (the
     // create's answer holds the version to watch from) and no log read (nothing failed).
     assert_requests_of_notebook(
         &nb.namespace,
         &[
             ("get pods", 1),
             ("get persistentvolumeclaims", 1),
+            ("create selfsubjectaccessreviews", 2),
             ("create workflows", 1),
             ("watch workflows", 1),
         ],
@@ -168,6 +170,7 @@ fn a_failing_step_exits_1_naming_it_with_argos_message_and_how_to_read_its_log()
         &[
             ("get pods", 1),
             ("get persistentvolumeclaims", 1),
+            ("create selfsubjectaccessreviews", 2),
             ("create workflows", 1),
             ("watch workflows", 1),
             ("get pods/log", 1),
