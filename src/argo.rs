@@ -154,6 +154,9 @@ pub struct CronWorkflowSpec {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct WorkflowSpec {
     pub entrypoint: String,
+    /// What every step shares, written once; Argo's controller merges it into each template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template_defaults: Option<TemplateDefaults>,
     pub templates: Vec<Template>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_account_name: Option<String>,
@@ -185,6 +188,43 @@ pub struct WorkflowSpec {
     pub parallelism: Option<i64>,
 }
 
+impl WorkflowSpec {
+    /// The container a step's pod gets: the template's own fields over `templateDefaults`, as
+    /// Argo's controller merges them (a strategic merge). Merging whole top-level fields is
+    /// exact for what `render` writes: it never leaves a list or a map in both places.
+    pub fn container_of(&self, template: &Template) -> Option<Container> {
+        let own = template.container.as_ref()?;
+        let Some(shared) = self
+            .template_defaults
+            .as_ref()
+            .and_then(|d| d.container.as_ref())
+        else {
+            return Some(own.clone());
+        };
+        let (Ok(serde_json::Value::Object(mut merged)), Ok(serde_json::Value::Object(own))) =
+            (serde_json::to_value(shared), serde_json::to_value(own))
+        else {
+            return Some(own.clone());
+        };
+        for (field, value) in own {
+            let unset = value.is_null() || (field == "name" && value == "");
+            if !unset {
+                merged.insert(field, value);
+            }
+        }
+        serde_json::from_value(serde_json::Value::Object(merged)).ok()
+    }
+}
+
+/// `spec.templateDefaults`: only a container here, which Argo merges into container templates
+/// alone (it drops the container for the DAG template).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TemplateDefaults {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<Container>,
+}
+
 /// Labels and annotations Argo puts on every step pod.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -208,8 +248,52 @@ pub struct Template {
     pub parallelism: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dag: Option<DagTemplate>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// A step's own fields; the rest comes from `templateDefaults`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "step_container::serialize"
+    )]
     pub container: Option<Container>,
+}
+
+/// A step's container as written: without the `name` that `templateDefaults` gives it (a
+/// Kubernetes `Container` always writes its name), and its command on one line.
+mod step_container {
+    use k8s_openapi::api::core::v1::Container;
+    use serde::ser::{Error, SerializeMap};
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(
+        container: &Option<Container>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let Some(container) = container else {
+            return serializer.serialize_none();
+        };
+        let serde_json::Value::Object(fields) =
+            serde_json::to_value(container).map_err(S::Error::custom)?
+        else {
+            return Err(S::Error::custom("a container is not written as a mapping"));
+        };
+        let mut map = serializer.serialize_map(None)?;
+        for (field, value) in &fields {
+            match field.as_str() {
+                "name" if value == "" => {}
+                "command" | "args" => {
+                    let words = if field == "command" {
+                        &container.command
+                    } else {
+                        &container.args
+                    };
+                    let words = words.as_deref().unwrap_or_default();
+                    map.serialize_entry(field, &crate::yaml::OneLine(words))?
+                }
+                _ => map.serialize_entry(field, value)?,
+            }
+        }
+        map.end()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -223,7 +307,11 @@ pub struct DagTemplate {
 pub struct DagTask {
     pub name: String,
     pub template: String,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        serialize_with = "crate::yaml::one_line"
+    )]
     pub dependencies: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arguments: Option<Arguments>,

@@ -16,7 +16,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use crate::argo::{
     ArgoApiVersion, CronWorkflow, CronWorkflowSpec, DagTask, DagTemplate, Manifest, PodMetadata,
-    Template, Workflow, WorkflowSpec, FORBID_CONCURRENT_RUNS,
+    Template, TemplateDefaults, Workflow, WorkflowSpec, FORBID_CONCURRENT_RUNS,
 };
 use crate::checks;
 use crate::config::Settings;
@@ -184,8 +184,23 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         }),
         ..Template::default()
     });
-    for step in &pipeline.steps {
-        let container = step_container(&base_container, &env, &resources, step, &mut report);
+    let mut containers: Vec<Container> = pipeline
+        .steps
+        .iter()
+        .map(|step| step_container(&base_container, &env, &resources, step, &mut report))
+        .collect();
+    let template_defaults =
+        template_defaults::share_container_fields(&mut containers)?.map(|container| {
+            TemplateDefaults {
+                container: Some(container),
+            }
+        });
+    report.note(
+        Action::Add,
+        "templateDefaults",
+        "what every step shares is written once; each step has its command and its own overrides",
+    );
+    for (step, container) in pipeline.steps.iter().zip(containers) {
         match &step.sweep {
             Some(points) if points.parallelism.is_some() => {
                 templates.extend(sweep::limited_templates(&step.name, points, container)?);
@@ -201,6 +216,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
 
     let spec = WorkflowSpec {
         entrypoint: ENTRYPOINT.to_string(),
+        template_defaults,
         templates,
         service_account_name: choose_service_account(&pod_spec, settings, &mut report),
         image_pull_secrets: copy_image_pull_secrets(&pod_spec, settings, &mut report),
@@ -1331,6 +1347,7 @@ mod gpu;
 mod name_resolution;
 pub mod pin;
 pub mod sweep;
+mod template_defaults;
 mod var_refs;
 mod workdir;
 

@@ -78,9 +78,30 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String> {
         .map_err(|err| anyhow!("cannot write YAML: {err}"))
 }
 
+/// Writes a list of words on one line in YAML (`[python, a.py]`), quoted where a flow list
+/// needs it; a list with a multi-line word stays a block, where the word can be a literal
+/// block. Other formats (JSON) see the list itself.
+pub struct OneLine<'a>(pub &'a [String]);
+
+impl Serialize for OneLine<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.0.iter().any(|word| word.contains('\n')) {
+            self.0.serialize(serializer)
+        } else {
+            serde_saphyr::FlowSeq(self.0).serialize(serializer)
+        }
+    }
+}
+
+/// For `#[serde(serialize_with)]`: [`OneLine`].
+pub fn one_line<S: serde::Serializer>(words: &[String], serializer: S) -> Result<S::Ok, S::Error> {
+    OneLine(words).serialize(serializer)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     #[test]
     fn yaml_1_1_spellings_are_written_quoted() {
@@ -109,6 +130,55 @@ mod tests {
         let long = format!("python train.py {}", "--flag value ".repeat(20));
         let yaml = to_string(&["python", "a.py", long.trim_end()]).unwrap();
         assert_eq!(yaml, format!("- python\n- a.py\n- {}\n", long.trim_end()));
+    }
+
+    #[test]
+    fn a_one_line_list_quotes_what_a_flow_list_would_misread() {
+        let words = [
+            "python",
+            "a,b",
+            "{x}",
+            "[y]",
+            "#c",
+            "x #y",
+            "x: y",
+            "- z",
+            "",
+            "yes",
+            "1:20",
+            "0.1",
+            "-1",
+            "null",
+            "~",
+            "{{item.lr}}",
+            "a b",
+            "&x",
+            "*y",
+            "!t",
+            "%p",
+            "@a",
+            "`b",
+            "?",
+            "it's",
+            "say \"hi\"",
+            "tab\there",
+            "é ✓",
+        ]
+        .map(String::from);
+        let yaml = to_string(&BTreeMap::from([("command", OneLine(&words))])).unwrap();
+        assert_eq!(yaml.lines().count(), 1, "{yaml}");
+        assert!(yaml.starts_with("command: [python, "), "{yaml}");
+        let read: BTreeMap<String, Vec<String>> = from_str(&yaml).unwrap();
+        assert_eq!(read["command"], words, "{yaml}");
+        let json = serde_json::to_string(&OneLine(&words)).unwrap();
+        assert!(json.starts_with(r#"["python","a,b""#), "{json}");
+    }
+
+    #[test]
+    fn a_list_with_a_multi_line_word_stays_a_block() {
+        let words = ["sh", "-c", "echo a\necho b\n"].map(String::from);
+        let yaml = to_string(&BTreeMap::from([("command", OneLine(&words))])).unwrap();
+        assert_eq!(yaml, "command:\n- sh\n- -c\n- |\n  echo a\n  echo b\n");
     }
 
     #[test]

@@ -44,6 +44,17 @@ fn every_golden_manifest_parses_back_into_the_typed_structs() {
     assert!(checked >= 8, "only {checked} golden manifests found");
 }
 
+/// What every step shares is written once (`templateDefaults`): 150 steps fit in 30 KiB,
+/// where a full container per step took ~145 KiB.
+#[test]
+fn the_150_step_chain_is_compact() {
+    let path = "tests/cmd/chain-150-compact.stdout";
+    let text = std::fs::read_to_string(path).unwrap();
+    let manifest: Manifest = kubectl_jupyterflow::yaml::from_str(&text).unwrap();
+    assert_eq!(manifest.workflow_spec().templates.len(), 151, "{path}");
+    assert!(text.len() <= 30 * 1024, "{path}: {} bytes", text.len());
+}
+
 fn check_manifest(manifest: &Manifest, path: &Path) {
     let shown = path.display();
     // kind and apiVersion are checked by parsing: `Manifest` is tagged by kind, and its

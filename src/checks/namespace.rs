@@ -49,10 +49,13 @@ pub fn namespaced_references(spec: &WorkflowSpec) -> BTreeSet<String> {
     for volume in &spec.volumes {
         volume_references(volume, &mut objects);
     }
-    for template in &spec.templates {
-        if let Some(container) = &template.container {
-            container_references(container, &mut objects);
-        }
+    let shared = spec
+        .template_defaults
+        .as_ref()
+        .and_then(|d| d.container.as_ref());
+    let own = spec.templates.iter().filter_map(|t| t.container.as_ref());
+    for container in shared.into_iter().chain(own) {
+        container_references(container, &mut objects);
     }
     objects
 }

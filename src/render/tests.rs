@@ -132,9 +132,14 @@ fn spec(rendered: &Rendered) -> &WorkflowSpec {
     rendered.manifest.workflow_spec()
 }
 
-/// The container of the first step.
-fn step(rendered: &Rendered) -> &Container {
-    spec(rendered).templates[1].container.as_ref().unwrap()
+/// The container the first step's pod gets (its own fields over the shared ones).
+fn step(rendered: &Rendered) -> Container {
+    step_at(rendered, 1)
+}
+
+fn step_at(rendered: &Rendered, index: usize) -> Container {
+    let spec = spec(rendered);
+    spec.container_of(&spec.templates[index]).unwrap()
 }
 
 fn env_names(container: &Container) -> Vec<&str> {
@@ -228,7 +233,8 @@ fn both_security_contexts_are_copied_to_their_levels() {
         spec(&rendered).security_context.as_ref().unwrap().fs_group,
         Some(100)
     );
-    let container_context = step(&rendered).security_context.as_ref().unwrap();
+    let step = step(&rendered);
+    let container_context = step.security_context.as_ref().unwrap();
     assert_eq!(container_context.run_as_user, Some(1000));
     assert_eq!(container_context.allow_privilege_escalation, Some(false));
 }
@@ -239,7 +245,8 @@ fn config_run_as_user_and_group_override_the_container_context() {
     case.settings.run_as_user = Some(2000);
     case.settings.run_as_group = Some(100);
     let rendered = case.render();
-    let context = step(&rendered).security_context.as_ref().unwrap();
+    let step = step(&rendered);
+    let context = step.security_context.as_ref().unwrap();
     assert_eq!(
         (context.run_as_user, context.run_as_group),
         (Some(2000), Some(100))
@@ -302,7 +309,8 @@ fn affinity_is_copied() {
 #[test]
 fn env_literals_are_copied_with_quotes_intact() {
     let rendered = case().render();
-    let env = step(&rendered).env.as_ref().unwrap();
+    let step = step(&rendered);
+    let env = step.env.as_ref().unwrap();
     let plain = env.iter().find(|e| e.name == "PLAIN").unwrap();
     assert_eq!(plain.value.as_deref(), Some("say \"hi\""));
     let empty = env.iter().find(|e| e.name == "EMPTY").unwrap();
@@ -318,7 +326,8 @@ fn env_literals_are_copied_with_quotes_intact() {
 #[test]
 fn env_references_stay_references() {
     let rendered = case().render();
-    let env = step(&rendered).env.as_ref().unwrap();
+    let step = step(&rendered);
+    let env = step.env.as_ref().unwrap();
     let secret = env.iter().find(|e| e.name == "DB_PASSWORD").unwrap();
     assert_eq!(secret.value, None);
     let secret_ref = secret
@@ -346,7 +355,8 @@ fn env_references_stay_references() {
 #[test]
 fn hub_tokens_and_hub_env_are_dropped() {
     let rendered = case().render();
-    let names = env_names(step(&rendered));
+    let step = step(&rendered);
+    let names = env_names(&step);
     assert!(
         !names
             .iter()
@@ -367,7 +377,8 @@ fn hub_tokens_and_hub_env_are_dropped() {
 #[test]
 fn kubespawner_sizing_env_is_dropped() {
     let rendered = case().render();
-    let names = env_names(step(&rendered));
+    let step = step(&rendered);
+    let names = env_names(&step);
     assert!(
         !names.contains(&"MEM_LIMIT") && !names.contains(&"CPU_GUARANTEE"),
         "{names:?}"
@@ -396,7 +407,8 @@ fn env_flags_override_and_add() {
         },
     ];
     let rendered = case.render();
-    let env = step(&rendered).env.as_ref().unwrap();
+    let step = step(&rendered);
+    let env = step.env.as_ref().unwrap();
     assert_eq!(env.iter().filter(|e| e.name == "PLAIN").count(), 1);
     assert_eq!(
         env.iter()
@@ -412,7 +424,8 @@ fn env_flags_override_and_add() {
 #[test]
 fn env_from_is_copied_as_references() {
     let rendered = case().render();
-    let env_from = step(&rendered).env_from.as_ref().unwrap();
+    let step = step(&rendered);
+    let env_from = step.env_from.as_ref().unwrap();
     assert_eq!(
         env_from[0].secret_ref.as_ref().unwrap().name,
         "team-secrets"
@@ -428,7 +441,8 @@ fn volumes_mounted_by_the_notebook_are_copied_with_exact_mounts() {
         .map(|v| v.name.as_str())
         .collect();
     assert_eq!(volumes, ["home", "data", "dshm"]);
-    let mounts = step(&rendered).volume_mounts.as_ref().unwrap();
+    let step = step(&rendered);
+    let mounts = step.volume_mounts.as_ref().unwrap();
     assert_eq!(mounts[0].mount_path, "/home/jovyan");
     assert_eq!(mounts[0].sub_path.as_deref(), Some("alice"));
     assert_eq!(mounts[1].read_only, Some(true));
@@ -495,7 +509,8 @@ fn argo_reserved_volume_names_and_paths_are_dropped() {
 #[test]
 fn cpu_and_memory_are_copied_and_gpus_and_extended_resources_dropped() {
     let rendered = case().render();
-    let resources = step(&rendered).resources.as_ref().unwrap();
+    let step = step(&rendered);
+    let resources = step.resources.as_ref().unwrap();
     let keys = |m: &Option<BTreeMap<String, Quantity>>| {
         m.iter()
             .flatten()
@@ -522,14 +537,9 @@ fn gpu_cpu_and_memory_flags_set_every_step() {
     case.settings.cpu = Some(Quantity("4".into()));
     case.settings.memory = Some(Quantity("8Gi".into()));
     let rendered = case.render();
-    for template in &spec(&rendered).templates[1..] {
-        let resources = template
-            .container
-            .as_ref()
-            .unwrap()
-            .resources
-            .as_ref()
-            .unwrap();
+    for index in 1..spec(&rendered).templates.len() {
+        let container = step_at(&rendered, index);
+        let resources = container.resources.as_ref().unwrap();
         let limits = resources.limits.as_ref().unwrap();
         assert_eq!(limits["nvidia.com/gpu"], Quantity("2".into()));
         assert_eq!(limits["cpu"], Quantity("4".into()));
@@ -551,7 +561,8 @@ fn config_resources_replace_the_pods() {
         ..ResourceRequirements::default()
     });
     let rendered = case.render();
-    let resources = step(&rendered).resources.as_ref().unwrap();
+    let step = step(&rendered);
+    let resources = step.resources.as_ref().unwrap();
     assert_eq!(resources.requests.as_ref().unwrap().len(), 1);
     assert!(resources.limits.is_none());
 }
@@ -945,7 +956,7 @@ fn step_overrides_from_a_file_win() {
         .env
         .insert("PLAIN".into(), "job".into());
     let rendered = case.render();
-    let second = spec(&rendered).templates[2].container.as_ref().unwrap();
+    let second = step_at(&rendered, 2);
     assert_eq!(second.image.as_deref(), Some("other:1"));
     assert_eq!(
         second
