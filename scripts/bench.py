@@ -56,6 +56,10 @@ def run_once(args):
     return elapsed
 
 
+def manifest_bytes(args):
+    return len(subprocess.run(args, capture_output=True, check=True, env={"HOME": "/nonexistent"}).stdout)
+
+
 def peak_rss_mib(args):
     # ru_maxrss of RUSAGE_CHILDREN is the largest of all waited-for children: measure each
     # scenario in a fresh child process so earlier scenarios do not mask it.
@@ -73,7 +77,8 @@ def main():
         sys.exit(f"{BIN} not found; run scripts/bench.sh (it builds the release binary first)")
     print(f"binary: {BIN} ({os.path.getsize(BIN) / 1024 / 1024:.1f} MiB), {RUNS} runs per scenario, "
           f"{os.cpu_count()} cores")
-    print(f"{'scenario':<30} {'median ms':>10} {'p90 ms':>8} {'min ms':>8} {'peak RSS MiB':>13}")
+    print(f"{'scenario':<30} {'median ms':>10} {'p90 ms':>8} {'min ms':>8} {'peak RSS MiB':>13} "
+          f"{'manifest bytes':>15}")
     for name, pipeline in SCENARIOS:
         args = [BIN, "render", "--pod-file", POD, "--workdir", "/home/jovyan", *pipeline]
         for _ in range(5):  # warm the page cache
@@ -81,7 +86,7 @@ def main():
         times = sorted(run_once(args) * 1000 for _ in range(RUNS))
         p90 = times[int(len(times) * 0.9) - 1]
         print(f"{name:<30} {statistics.median(times):>10.2f} {p90:>8.2f} {times[0]:>8.2f} "
-              f"{peak_rss_mib(args):>13.1f}")
+              f"{peak_rss_mib(args):>13.1f} {manifest_bytes(args):>15}")
 
 
 def manifest_bytes(pipeline):

@@ -356,11 +356,13 @@ fn every_step_pod_gets_the_shared_settings_and_only_its_own_overrides() {
     let rendered = nb.render(&["-f", file.to_str().unwrap()]);
     rendered.assert_ok();
     let manifest = common::manifest(&rendered.stdout);
+    // job-1 writes its command, and the env and resources other jobs change (whole: Argo
+    // would merge them); the image, mounts and the rest come from templateDefaults.
     let own = &manifest["spec"]["templates"][1]["container"];
     assert_eq!(
         own.as_object().unwrap().keys().collect::<Vec<_>>(),
-        ["command"],
-        "job-1 writes only its command: {own:#}"
+        ["command", "env", "resources"],
+        "{own:#}"
     );
     let name = submit(&nb, &["-f", file.to_str().unwrap()]);
     assert_phase(&wait(&nb, &name), "Succeeded");
