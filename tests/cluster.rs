@@ -116,7 +116,7 @@ fn pod_is_found_from_hostname_and_the_kubeconfig_namespace() {
         nb.pod.as_str()
     );
     assert_eq!(
-        wf["spec"]["templates"][1]["container"]["image"],
+        wf["spec"]["templateDefaults"]["container"]["image"],
         "registry.example.com/research/pytorch-notebook:2.5-cuda12"
     );
 }
@@ -607,12 +607,13 @@ fn an_invalid_workflow_lists_the_offending_fields() {
         error.contains("the API server rejected the Workflow"),
         "{error}"
     );
+    // The notebook's resources are every step's: written once, in templateDefaults.
     assert!(
-        error.contains("spec.templates[2] (train).container.resources.requests.memory"),
+        error.contains("spec.templateDefaults.container.resources.requests.memory"),
         "{error}"
     );
     assert!(
-        error.contains("spec.templates[2] (train).container.resources.requests.cpu"),
+        error.contains("spec.templateDefaults.container.resources.requests.cpu"),
         "{error}"
     );
     assert!(

@@ -123,7 +123,7 @@ fn a_json_config_file_with_surrogate_pair_escapes_is_read() {
         .args(["-o", "json"])
         .stdout();
     let manifest: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let env = manifest["spec"]["templates"][1]["container"]["env"]
+    let env = manifest["spec"]["templateDefaults"]["container"]["env"]
         .as_array()
         .unwrap();
     assert!(

@@ -318,7 +318,9 @@ fn kubectl_and_our_reader_decode_our_yaml_as_our_json() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert_eq!(command[1..], *AMBIGUOUS);
-    let env = template["env"].as_array().unwrap();
+    let env = json["spec"]["templateDefaults"]["container"]["env"]
+        .as_array()
+        .unwrap();
     for (index, value) in AMBIGUOUS.iter().enumerate() {
         let name = format!("VAR_{index}");
         assert!(

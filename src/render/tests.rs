@@ -1084,7 +1084,7 @@ fn nvidia_env_hides_the_gpus_without_gpus_and_is_kept_with_them() {
     let rendered = case.render();
     let container = step(&rendered);
     assert_eq!(
-        env_names(container),
+        env_names(&container),
         [
             "NVIDIA_VISIBLE_DEVICES",
             "NVIDIA_DRIVER_CAPABILITIES",
