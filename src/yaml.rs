@@ -79,13 +79,17 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String> {
 }
 
 /// Writes a list of words on one line in YAML (`[python, a.py]`), quoted where a flow list
-/// needs it; a list with a multi-line word stays a block, where the word can be a literal
-/// block. Other formats (JSON) see the list itself.
+/// needs it. A list with a multi-line word stays a block, where the word is a readable literal
+/// block, unless a word has a tab: a literal block whose first line starts with one is
+/// misread by libyaml-based readers (Go's too), and the flow list escapes it (`"\t"`).
+/// Other formats (JSON) see the list itself.
 pub struct OneLine<'a>(pub &'a [String]);
 
 impl Serialize for OneLine<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        if self.0.iter().any(|word| word.contains('\n')) {
+        let multi_line = self.0.iter().any(|word| word.contains('\n'));
+        let tab = self.0.iter().any(|word| word.contains('\t'));
+        if multi_line && !tab {
             self.0.serialize(serializer)
         } else {
             serde_saphyr::FlowSeq(self.0).serialize(serializer)
@@ -179,6 +183,17 @@ mod tests {
         let words = ["sh", "-c", "echo a\necho b\n"].map(String::from);
         let yaml = to_string(&BTreeMap::from([("command", OneLine(&words))])).unwrap();
         assert_eq!(yaml, "command:\n- sh\n- -c\n- |\n  echo a\n  echo b\n");
+    }
+
+    #[test]
+    fn a_multi_line_word_with_a_tab_is_written_escaped_on_one_line() {
+        for word in ["\t\n", "\ta\nb", "\n\ta", "a\n\tb"] {
+            let words = ["sh".to_string(), word.to_string()];
+            let yaml = to_string(&BTreeMap::from([("command", OneLine(&words))])).unwrap();
+            assert_eq!(yaml.lines().count(), 1, "{yaml}");
+            let read: BTreeMap<String, Vec<String>> = from_str(&yaml).unwrap();
+            assert_eq!(read["command"], words, "{yaml}");
+        }
     }
 
     #[test]
