@@ -1292,7 +1292,7 @@ fn a_dropped_variable_the_steps_reference_is_kept() {
     case.pod = parse_pod(SUB_PATH_EXPR_POD).unwrap();
     let rendered = case.render();
     let container = step(&rendered);
-    assert_eq!(env_names(container), ["JUPYTERHUB_USER"]);
+    assert_eq!(env_names(&container), ["JUPYTERHUB_USER"]);
     assert_eq!(
         container.volume_mounts.as_ref().unwrap()[0]
             .sub_path_expr
@@ -1314,7 +1314,10 @@ fn a_hub_token_the_steps_reference_is_still_dropped_with_a_warning() {
     )
     .unwrap();
     let rendered = case.render();
-    assert_eq!(env_names(step(&rendered)), ["JUPYTERHUB_USER", "MEM_LIMIT"]);
+    assert_eq!(
+        env_names(&step(&rendered)),
+        ["JUPYTERHUB_USER", "MEM_LIMIT"]
+    );
     assert!(!yaml_of(&rendered).contains("secret-token"));
     assert!(
         rendered
