@@ -574,6 +574,37 @@ mod tests {
     }
 
     #[test]
+    fn a_brace_closed_in_its_word_keeps_its_commas_in_a_group() {
+        let pipeline = exec("[python a.py --lr {0.1,0.5} --x=${a,b}, b] >> c");
+        assert_eq!(
+            texts(&pipeline),
+            vec!["python a.py --lr {0.1,0.5} --x=${a,b}", "b", "c"]
+        );
+        let sweep = pipeline.steps[0].sweep.as_ref().expect("a sweep");
+        assert_eq!(sweep.points, [["0.1"], ["0.5"]]);
+        assert_eq!(dependencies(&pipeline), vec![vec![], vec![], vec![0, 1]]);
+        // Not closed within the word: the comma separates, as a blank ends a bash word.
+        assert_eq!(texts(&exec("[echo {a, b}]")), vec!["echo {a", "b}"]);
+        assert_eq!(texts(&exec("[echo {a,b c]")), vec!["echo {a", "b c"]);
+    }
+
+    #[test]
+    fn notebook_steps_run_papermill_or_nbconvert() {
+        let pipeline = exec("prep.ipynb >> train.ipynb -p lr {0.1,0.01}");
+        assert_eq!(pipeline.steps[0].command[0], "jupyter");
+        assert_eq!(pipeline.steps[1].command[0], "/bin/sh");
+        assert!(pipeline.steps[0].notebook.is_some() && pipeline.steps[1].sweep.is_some());
+        let shell = parse("train.ipynb -p lr 0.1", CommandMode::Shell).unwrap();
+        assert_eq!(
+            shell.steps[0].command[4..6],
+            [
+                "train.ipynb".to_string(),
+                "jupyterflow-runs/{{workflow.name}}/job-1.ipynb".to_string()
+            ]
+        );
+    }
+
+    #[test]
     fn comma_at_top_level_is_text() {
         assert_eq!(
             exec("python a.py --layers 1,2").steps[0].command,
