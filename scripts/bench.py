@@ -89,24 +89,22 @@ def main():
               f"{peak_rss_mib(args):>13.1f} {manifest_bytes(args):>15}")
 
 
-def manifest_bytes(pipeline):
-    args = [BIN, "render", "--pod-file", POD, "--workdir", "/home/jovyan", "-c", pipeline]
-    proc = subprocess.run(args, capture_output=True, env={"HOME": "/nonexistent"}, check=True)
-    return len(proc.stdout)
+def chain_bytes(pipeline):
+    return manifest_bytes([BIN, "render", "--pod-file", POD, "--workdir", "/home/jovyan", "-c", pipeline])
 
 
 def sweep_sizes():
     """How much each point adds to the manifest: the same chain with 1 and with 1,000 points."""
     print("\nmanifest size (YAML bytes on stdout)")
     print(f"{'pipeline':<36} {'bytes':>9} {'bytes per point':>16}")
-    chain = manifest_bytes("python prep.py >> python train.py --seed 1 >> python eval.py")
+    chain = chain_bytes("python prep.py >> python train.py --seed 1 >> python eval.py")
     print(f"{'3-step chain':<36} {chain:>9}")
     for name, one, many, points in [
         ("sweep {1..1000}", sweep(1), sweep(1000), 1000),
         ("sweep {1..10000}", sweep(1), sweep(10000), 10000),
         ("grid 100 x 10 (2 parameters)", grid(1, 1), grid(100, 10), 1000),
     ]:
-        small, large = manifest_bytes(one), manifest_bytes(many)
+        small, large = chain_bytes(one), chain_bytes(many)
         print(f"{name:<36} {large:>9} {(large - small) / (points - 1):>16.1f}")
 
 
