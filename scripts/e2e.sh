@@ -23,7 +23,7 @@ cd "$(dirname "$0")/.."
 start=$SECONDS
 ARGO_V4=${JF_ARGO_V4_VERSION:-v4.0.5} # the third pass's CRDs
 # Test targets that need workflows to run, on the simulated cluster.
-RUN_TESTS=(runs wait_runs run_sweeps)
+RUN_TESTS=(runs wait_runs run_sweeps run_policies)
 # Known bugs, kept as tests that fail until fixed (`--skip NAME`, see its #[ignore] reason).
 KNOWN_FAILURES=()
 log() { printf 'e2e: %s\n' "$*" >&2; }

@@ -183,6 +183,15 @@ pub struct WorkflowSpec {
     pub volumes: Vec<Volume>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_metadata: Option<PodMetadata>,
+    /// Finished workflows are deleted after these times (and their pods with them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_strategy: Option<TtlStrategy>,
+    /// When the step pods of a finished workflow are deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none", rename = "podGC")]
+    pub pod_gc: Option<PodGc>,
+    /// The whole workflow fails after this many seconds (`--deadline`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
     /// At most this many pods of the workflow run at once (`--parallelism`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<i64>,
@@ -225,6 +234,42 @@ pub struct TemplateDefaults {
     pub container: Option<Container>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TtlStrategy {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds_after_success: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seconds_after_failure: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PodGc {
+    pub strategy: String,
+    /// Go duration (`1h`): how long after the strategy fires the pods go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delete_delay_duration: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RetryStrategy {
+    /// Retries after the first attempt.
+    pub limit: i64,
+    pub retry_policy: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backoff: Option<Backoff>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Backoff {
+    /// Go duration before the first retry; each next wait is `factor` times longer.
+    pub duration: String,
+    pub factor: i64,
+}
+
 /// Labels and annotations Argo puts on every step pod.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -243,6 +288,12 @@ pub struct Template {
     /// The parameters of a sweep's template, one per swept value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inputs: Option<Inputs>,
+    /// A step's retries (never on the DAG: that would rerun the whole pipeline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_strategy: Option<RetryStrategy>,
+    /// A step fails after this many seconds (`--step-timeout`); leaf templates only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active_deadline_seconds: Option<i64>,
     /// At most this many of the template's tasks run at once (a sweep's own `parallelism`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<i64>,

@@ -54,6 +54,13 @@ Examples:
   # jupyterflow-runs/<workflow name>/ (see --explain)
   kubectl jupyterflow render --submit -c \"prep.ipynb >> train.ipynb -p epochs 5 -p lr {0.1,0.01}\"
 
+  # Retry a failing step twice, fail a step after 30 minutes and the pipeline after 12 hours
+  kubectl jupyterflow render --submit --retries 2 --step-timeout 30m --deadline 12h \\
+    -c \"python prep.py >> python train.py\"
+
+  # Keep finished runs longer than the defaults (succeeded 1d, failed 7d)
+  kubectl jupyterflow render --submit --keep-succeeded 3d --keep-failed 14d -c \"python train.py\"
+
   # Look at the workflow first, or hand it to the argo CLI
   kubectl jupyterflow render -c \"python train.py\" > wf.yaml
   kubectl jupyterflow render -c \"python train.py\" | argo submit -
@@ -395,6 +402,26 @@ pub struct OverrideArgs {
     /// At most N pods run at once: sweep points and parallel steps [default: no limit]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub parallelism: Option<u32>,
+
+    /// Retry a failed step up to N times, waiting 10s, 20s, 40s, ... in between
+    #[arg(long, value_name = "N", help_heading = "Run policy")]
+    pub retries: Option<u32>,
+
+    /// A step still running after DURATION fails (e.g. 30m, 2h; each retry gets its own)
+    #[arg(long = "step-timeout", value_name = "DURATION", value_parser = parse_duration, help_heading = "Run policy")]
+    pub step_timeout: Option<Duration>,
+
+    /// The whole pipeline fails when still running after DURATION (e.g. 12h)
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Run policy")]
+    pub deadline: Option<Duration>,
+
+    /// Delete a succeeded workflow (and its pods) this long after it ends [default: 1d]
+    #[arg(long = "keep-succeeded", value_name = "DURATION", value_parser = parse_duration, help_heading = "Run policy")]
+    pub keep_succeeded: Option<Duration>,
+
+    /// Delete a failed workflow (and its pods, with their logs) this long after it ends [default: 7d]
+    #[arg(long = "keep-failed", value_name = "DURATION", value_parser = parse_duration, help_heading = "Run policy")]
+    pub keep_failed: Option<Duration>,
 
     /// Make a CronWorkflow that runs on this cron schedule, e.g. "0 3 * * *"
     #[arg(long, value_name = "CRON", help_heading = "Schedule")]

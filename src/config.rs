@@ -202,6 +202,18 @@ pub struct Settings {
     pub legacy_schedule: bool,
     /// `--parallelism`: at most this many pods of the workflow at once.
     pub parallelism: Option<u32>,
+    /// `--retries`, `--step-timeout`, `--deadline`, `--keep-succeeded`, `--keep-failed`.
+    pub run_policy: RunPolicy,
+}
+
+/// How steps retry and time out, and how long finished workflows stay.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunPolicy {
+    pub retries: Option<u32>,
+    pub step_timeout: Option<std::time::Duration>,
+    pub deadline: Option<std::time::Duration>,
+    pub keep_succeeded: Option<std::time::Duration>,
+    pub keep_failed: Option<std::time::Duration>,
 }
 
 impl Settings {
@@ -293,6 +305,13 @@ impl Settings {
             timezone: flags.timezone.clone(),
             legacy_schedule: flags.legacy_schedule,
             parallelism: flags.parallelism,
+            run_policy: RunPolicy {
+                retries: flags.retries,
+                step_timeout: flags.step_timeout,
+                deadline: flags.deadline,
+                keep_succeeded: flags.keep_succeeded,
+                keep_failed: flags.keep_failed,
+            },
         })
     }
 }

@@ -214,7 +214,8 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         }
     }
 
-    let spec = WorkflowSpec {
+    run_policy::apply_to_steps(&mut templates, &settings.run_policy, &mut report);
+    let mut spec = WorkflowSpec {
         entrypoint: ENTRYPOINT.to_string(),
         template_defaults,
         templates,
@@ -231,7 +232,9 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         volumes,
         pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
         parallelism: workflow_parallelism(settings, &mut report),
+        ..WorkflowSpec::default()
     };
+    run_policy::apply_to_workflow(&mut spec, &settings.run_policy, &mut report);
     note_dropped_pod_fields(pod, &mut report);
     if let Some(namespace) = &settings.namespace {
         checks::namespace::check_objects_exist_in(
@@ -1346,6 +1349,7 @@ mod field_rules;
 mod gpu;
 mod name_resolution;
 pub mod pin;
+mod run_policy;
 pub mod sweep;
 mod template_defaults;
 mod var_refs;
