@@ -58,6 +58,9 @@ Examples:
   kubectl jupyterflow render --submit --retries 2 --step-timeout 30m --deadline 12h \\
     -c \"python prep.py >> python train.py\"
 
+  # Label the run so that a CI script finds it: kubectl get workflows -l ci-run=1234
+  kubectl jupyterflow render --submit --label ci-run=1234 -c \"python train.py\"
+
   # Keep finished runs longer than the defaults (succeeded 1d, failed 7d)
   kubectl jupyterflow render --submit --keep-succeeded 3d --keep-failed 14d -c \"python train.py\"
 
@@ -402,6 +405,18 @@ pub struct OverrideArgs {
     /// At most N pods run at once: sweep points and parallel steps [default: no limit]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
     pub parallelism: Option<u32>,
+
+    /// Add a label to the workflow, e.g. --label ci-run=1234 (repeatable; find runs with -l)
+    #[arg(long = "label", value_name = "KEY=VALUE", help_heading = "Run policy")]
+    pub labels: Vec<String>,
+
+    /// Add an annotation to the workflow, e.g. --annotation owner=alice (repeatable)
+    #[arg(
+        long = "annotation",
+        value_name = "KEY=VALUE",
+        help_heading = "Run policy"
+    )]
+    pub annotations: Vec<String>,
 
     /// Retry a failed step up to N times, waiting 10s, 20s, 40s, ... in between
     #[arg(long, value_name = "N", help_heading = "Run policy")]

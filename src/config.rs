@@ -202,6 +202,9 @@ pub struct Settings {
     pub legacy_schedule: bool,
     /// `--parallelism`: at most this many pods of the workflow at once.
     pub parallelism: Option<u32>,
+    /// `--label` and `--annotation` on the workflow, checked as the API server checks them.
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
     /// `--retries`, `--step-timeout`, `--deadline`, `--keep-succeeded`, `--keep-failed`.
     pub run_policy: RunPolicy,
 }
@@ -265,6 +268,23 @@ impl Settings {
                 },
             );
         }
+        let mut labels = BTreeMap::new();
+        for pair in &flags.labels {
+            let (key, value) = split_key_value(pair, "--label")?;
+            kube_names::check_label(key, value, "--label")?;
+            labels.insert(key.to_string(), value.to_string());
+        }
+        let mut annotations = BTreeMap::new();
+        for pair in &flags.annotations {
+            let (key, value) = split_key_value(pair, "--annotation")?;
+            if let Some(problem) = kube_names::qualified_name_problem(key) {
+                anyhow::bail!(
+                    "invalid --annotation key {key:?}: {problem} (an annotation key is [prefix/]name, \
+                     e.g. owner or example.com/ticket)"
+                );
+            }
+            annotations.insert(key.to_string(), value.to_string());
+        }
         let cpu = flags
             .cpu
             .as_deref()
@@ -305,6 +325,8 @@ impl Settings {
             timezone: flags.timezone.clone(),
             legacy_schedule: flags.legacy_schedule,
             parallelism: flags.parallelism,
+            labels,
+            annotations,
             run_policy: RunPolicy {
                 retries: flags.retries,
                 step_timeout: flags.step_timeout,

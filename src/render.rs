@@ -268,7 +268,8 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let metadata = ObjectMeta {
         generate_name: Some(generate_name),
         namespace: choose_namespace(pod, settings, cluster, &mut report),
-        labels: Some(workflow_labels(&pod_name)),
+        labels: Some(labels_with_flags(&pod_name, settings, &mut report)),
+        annotations: annotations_from_flags(settings, &mut report),
         ..ObjectMeta::default()
     };
 
@@ -1137,6 +1138,38 @@ fn copy_affinity(
         );
     }
     affinity
+}
+
+/// Our labels plus `--label` (ours win: the managed-by label is how the tool finds its runs).
+fn labels_with_flags(
+    pod_name: &str,
+    settings: &Settings,
+    report: &mut Report,
+) -> BTreeMap<String, String> {
+    let mut labels = settings.labels.clone();
+    for (key, value) in &settings.labels {
+        report.note(
+            Action::Add,
+            format!("label {key}"),
+            format!("{value} (--label)"),
+        );
+    }
+    labels.extend(workflow_labels(pod_name));
+    labels
+}
+
+fn annotations_from_flags(
+    settings: &Settings,
+    report: &mut Report,
+) -> Option<BTreeMap<String, String>> {
+    for key in settings.annotations.keys() {
+        report.note(
+            Action::Add,
+            format!("annotation {key}"),
+            "on the workflow (--annotation)",
+        );
+    }
+    (!settings.annotations.is_empty()).then(|| settings.annotations.clone())
 }
 
 fn workflow_labels(pod_name: &str) -> BTreeMap<String, String> {
