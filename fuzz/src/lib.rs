@@ -36,8 +36,18 @@ pub fn expression(data: &[u8]) {
     }
     if let Ok(shell) = &shell {
         check_expression_pipeline(shell);
-        for step in &shell.steps {
-            assert_eq!(step.command, ["/bin/sh", "-c", step.text.as_str()]);
+        for step in shell.steps.iter().filter(|s| s.notebook.is_none()) {
+            assert_eq!(step.command[..2], ["/bin/sh", "-c"]);
+            match &step.sweep {
+                // A sweep's braces become Argo's parameter references, one per parameter.
+                Some(sweep) => {
+                    for parameter in &sweep.parameters {
+                        let reference = pipeline::sweep::placeholder(parameter);
+                        assert!(step.command[2].contains(&reference), "{step:?}");
+                    }
+                }
+                None => assert_eq!(step.command[2], step.text),
+            }
         }
     }
     let Ok(exec) = &exec else {
