@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 # krew, its manifest validator, maturin and zig (cached): tests/release.rs uses them.
 eval "$(scripts/release-tools.sh)"
+# papermill, nbconvert and a Python kernel (cached venv): tests/notebook_steps.rs runs rendered
+# notebook steps with them.
+eval "$(scripts/notebook-tools.sh)"
 # The shells whose completion scripts the tests run, and Graphviz, which draws the `-o dot`
 # goldens (Debian/Ubuntu; elsewhere install them yourself: without them those tests are
 # skipped, and fail under CI=true).

@@ -99,6 +99,12 @@ impl Runner {
         self
     }
 
+    /// Runs in `dir` instead of the repository root.
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
     /// `PATH` is exactly `dirs` (what a user's shell would have), nothing of the test's.
     pub fn path(mut self, dirs: &[&Path]) -> Self {
         self.command
