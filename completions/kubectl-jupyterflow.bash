@@ -199,7 +199,7 @@ _kubectl__jupyterflow() {
             return 0
             ;;
         kubectl__jupyterflow__subcmd__render)
-            opts="-c -f -n -e -o -h -V --command --filename --pod-file --pod --namespace --kubeconfig --context --container --shell --workdir --name --service-account --image --pin-image --env --cpu --memory --gpu --node-selector --parallelism --schedule --timezone --legacy-schedule --output --explain --submit --wait --wait-timeout --dry-run --help --version"
+            opts="-c -f -n -e -o -h -V --command --filename --pod-file --pod --namespace --kubeconfig --context --container --shell --workdir --name --service-account --image --pin-image --env --cpu --memory --gpu --node-selector --parallelism --label --annotation --on-exit --retries --step-timeout --deadline --keep-succeeded --keep-failed --schedule --timezone --legacy-schedule --output --explain --submit --wait --wait-timeout --dry-run --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -337,6 +337,38 @@ _kubectl__jupyterflow() {
                     return 0
                     ;;
                 --parallelism)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --annotation)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --on-exit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --step-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --deadline)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-succeeded)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keep-failed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

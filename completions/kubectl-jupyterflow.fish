@@ -50,6 +50,14 @@ complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand 
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l gpu -d 'NVIDIA GPUs for every step (the notebook\'s GPUs are not copied)' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l node-selector -d 'Add a node selector label for the steps (repeatable)' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l parallelism -d 'At most N pods run at once: sweep points and parallel steps [default: no limit]' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l label -d 'Add a label to the workflow, e.g. --label ci-run=1234 (repeatable; find runs with -l)' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l annotation -d 'Add an annotation to the workflow, e.g. --annotation owner=alice (repeatable)' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l on-exit -d 'Run CMD with /bin/sh -c after the pipeline, whatever its outcome; $WORKFLOW_STATUS says which (Succeeded, Failed or Error)' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l retries -d 'Retry a failed step up to N times, waiting 10s, 20s, 40s, ... in between' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l step-timeout -d 'A step still running after DURATION fails (e.g. 30m, 2h; each retry gets its own)' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l deadline -d 'The whole pipeline fails when still running after DURATION (e.g. 12h)' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l keep-succeeded -d 'Delete a succeeded workflow (and its pods) this long after it ends [default: 1d]' -r
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l keep-failed -d 'Delete a failed workflow (and its pods, with their logs) this long after it ends [default: 7d]' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l schedule -d 'Make a CronWorkflow that runs on this cron schedule, e.g. "0 3 * * *"' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l timezone -d 'Time zone of the schedule, e.g. Europe/Berlin [default: the controller\'s]' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s o -l output -d 'Output format: yaml or json [default: yaml]; mermaid or dot draw the pipeline\'s DAG instead; with --submit also name [default: "<kind>/<name> created"]' -r -f -a "yaml\t''

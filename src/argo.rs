@@ -195,6 +195,9 @@ pub struct WorkflowSpec {
     /// At most this many pods of the workflow run at once (`--parallelism`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parallelism: Option<i64>,
+    /// The template that runs after the pipeline, whatever its outcome (`--on-exit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_exit: Option<String>,
 }
 
 impl WorkflowSpec {

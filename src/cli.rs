@@ -58,6 +58,10 @@ Examples:
   kubectl jupyterflow render --submit --retries 2 --step-timeout 30m --deadline 12h \\
     -c \"python prep.py >> python train.py\"
 
+  # Tell someone how it went, also after a failure ($WORKFLOW_STATUS: Succeeded, Failed, Error)
+  kubectl jupyterflow render --submit -c \"python train.py\" \\
+    --on-exit 'python notify.py --status \"$WORKFLOW_STATUS\"'
+
   # Label the run so that a CI script finds it: kubectl get workflows -l ci-run=1234
   kubectl jupyterflow render --submit --label ci-run=1234 -c \"python train.py\"
 
@@ -417,6 +421,11 @@ pub struct OverrideArgs {
         help_heading = "Run policy"
     )]
     pub annotations: Vec<String>,
+
+    /// Run CMD with /bin/sh -c after the pipeline, whatever its outcome; $WORKFLOW_STATUS says
+    /// which (Succeeded, Failed or Error)
+    #[arg(long = "on-exit", value_name = "CMD", help_heading = "Run policy")]
+    pub on_exit: Option<String>,
 
     /// Retry a failed step up to N times, waiting 10s, 20s, 40s, ... in between
     #[arg(long, value_name = "N", help_heading = "Run policy")]

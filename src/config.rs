@@ -207,6 +207,8 @@ pub struct Settings {
     pub annotations: BTreeMap<String, String>,
     /// `--retries`, `--step-timeout`, `--deadline`, `--keep-succeeded`, `--keep-failed`.
     pub run_policy: RunPolicy,
+    /// `--on-exit`: a command run after the pipeline, whatever its outcome.
+    pub on_exit: Option<String>,
 }
 
 /// How steps retry and time out, and how long finished workflows stay.
@@ -334,6 +336,7 @@ impl Settings {
                 keep_succeeded: flags.keep_succeeded,
                 keep_failed: flags.keep_failed,
             },
+            on_exit: flags.on_exit.clone(),
         })
     }
 }

@@ -88,7 +88,16 @@ impl Graph {
             .collect();
         Graph {
             nodes,
-            exit_handler: None,
+            exit_handler: pipeline.exit_handler.as_ref().map(|step| Node {
+                name: step.name.clone(),
+                command: step.text.clone(),
+                kind: if step.notebook.is_some() {
+                    Kind::Notebook
+                } else {
+                    Kind::Command
+                },
+                after: Vec::new(),
+            }),
         }
     }
 

@@ -325,15 +325,13 @@ async fn read_pod(args: &RenderArgs) -> Result<(Pod, Option<Connection>)> {
 /// The pipeline and the steps' working directory: --workdir, else the current one for `-c`,
 /// the file's folder for `-f` (as JupyterFlow does).
 fn read_pipeline(args: &PipelineArgs, settings: &Settings) -> Result<(Pipeline, String)> {
-    let pipeline = match (&args.command, &args.file) {
-        (Some(expr), _) => {
-            let mode = if settings.shell {
-                CommandMode::Shell
-            } else {
-                CommandMode::Exec
-            };
-            pipeline::expression::parse(expr, mode)?
-        }
+    let mode = if settings.shell {
+        CommandMode::Shell
+    } else {
+        CommandMode::Exec
+    };
+    let mut pipeline = match (&args.command, &args.file) {
+        (Some(expr), _) => pipeline::expression::parse(expr, mode)?,
         (None, Some(path)) => {
             let file = input::read_path_or_stdin(path, "workflow file")?;
             pipeline::file::parse(&file.text, &file.shown, settings.shell)?
@@ -344,6 +342,9 @@ fn read_pipeline(args: &PipelineArgs, settings: &Settings) -> Result<(Pipeline, 
             ))
         }
     };
+    if let Some(text) = &settings.on_exit {
+        pipeline.exit_handler = Some(pipeline::exit_step(text, &pipeline)?);
+    }
     let workdir = match (&settings.workdir, &args.file) {
         (Some(dir), _) => normalize_workdir(dir)?,
         (None, Some(path)) if !input::is_stdin(path) => {

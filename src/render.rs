@@ -187,6 +187,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let mut containers: Vec<Container> = pipeline
         .steps
         .iter()
+        .chain(&pipeline.exit_handler)
         .map(|step| step_container(&base_container, &env, &resources, step, &mut report))
         .collect();
     let template_defaults =
@@ -200,6 +201,16 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         "templateDefaults",
         "what every step shares is written once; each step has its command and its own overrides",
     );
+    let exit_template = pipeline.exit_handler.as_ref().map(|step| {
+        let mut container = containers.pop().expect("the exit handler's container");
+        exit_handler::tell_the_outcome(&mut container);
+        report.note(Action::Add, "onExit", exit_handler::explain(&step.text));
+        Template {
+            name: step.name.clone(),
+            container: Some(container),
+            ..Template::default()
+        }
+    });
     for (step, container) in pipeline.steps.iter().zip(containers) {
         match &step.sweep {
             Some(points) if points.parallelism.is_some() => {
@@ -213,6 +224,11 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
             }),
         }
     }
+    let on_exit = exit_template.map(|template| {
+        let name = template.name.clone();
+        templates.push(template);
+        name
+    });
 
     run_policy::apply_to_steps(&mut templates, &settings.run_policy, &mut report);
     let mut spec = WorkflowSpec {
@@ -232,6 +248,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         volumes,
         pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
         parallelism: workflow_parallelism(settings, &mut report),
+        on_exit,
         ..WorkflowSpec::default()
     };
     run_policy::apply_to_workflow(&mut spec, &settings.run_policy, &mut report);
@@ -1378,6 +1395,7 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
     }
 }
 
+mod exit_handler;
 mod field_rules;
 mod gpu;
 mod name_resolution;

@@ -5,7 +5,7 @@
 mod common;
 
 use common::notebook::Notebook;
-use common::simulated::{created_name, require_simulated_cluster, RUN_TIMEOUT};
+use common::simulated::{created_name, main_container, require_simulated_cluster, RUN_TIMEOUT};
 use serde_json::Value;
 
 fn notebook(label: &str) -> Notebook {
@@ -104,4 +104,81 @@ fn clean_up_defaults_are_stored_and_a_succeeded_runs_pods_stay_for_a_while() {
     assert_eq!(spec["ttlStrategy"]["secondsAfterSuccess"], 86_400);
     assert_eq!(spec["podGC"]["strategy"], "OnWorkflowSuccess");
     assert_eq!(nb.cluster.workflow_pods(&nb.namespace, &name).len(), 1);
+}
+
+/// `--on-exit`: the exit handler runs after a failed pipeline too, once the failed step is
+/// done; its pod gets the shared container (templateDefaults) and Argo's outcome in
+/// `$WORKFLOW_STATUS`.
+#[test]
+#[ignore = "needs cluster"]
+fn the_exit_handler_runs_after_a_failure_and_is_told_the_outcome() {
+    let nb = notebook("on-exit");
+    let name = submit(
+        &nb,
+        &[
+            "-c",
+            "python prep.py >> false",
+            "--on-exit",
+            "python notify.py \"$WORKFLOW_STATUS\"",
+        ],
+    );
+    let workflow = nb
+        .cluster
+        .wait_for_workflow(&nb.namespace, &name, RUN_TIMEOUT);
+    let status = &workflow["status"];
+    assert_eq!(status["phase"], "Failed", "{status:#}");
+    let nodes = status["nodes"].as_object().expect("status.nodes");
+    let node = |display: &str| {
+        nodes
+            .values()
+            .find(|n| n["displayName"] == display)
+            .unwrap_or_else(|| panic!("no node {display}: {status:#}"))
+    };
+    let (failed, exit) = (node("job-2"), node(&format!("{name}.onExit")));
+    assert_eq!(failed["phase"], "Failed", "{status:#}");
+    assert_eq!(exit["phase"], "Succeeded", "{status:#}");
+    let (failed_at, exit_started) = (
+        failed["finishedAt"].as_str().unwrap(),
+        exit["startedAt"].as_str().unwrap(),
+    );
+    assert!(exit_started >= failed_at, "{status:#}");
+
+    let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
+    let pod = pods
+        .iter()
+        .find(|pod| {
+            let annotations = pod.metadata.annotations.clone().unwrap_or_default();
+            annotations
+                .get("workflows.argoproj.io/node-name")
+                .is_some_and(|node| node.ends_with(".onExit"))
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "no exit handler pod\n{}",
+                nb.cluster.describe_pods(&nb.namespace)
+            )
+        });
+    let main = main_container(pod);
+    let env = |name: &str| {
+        main.env
+            .iter()
+            .flatten()
+            .find(|var| var.name == name)
+            .and_then(|var| var.value.clone())
+    };
+    assert_eq!(env("WORKFLOW_STATUS").as_deref(), Some("Failed"));
+    // From templateDefaults, merged with the handler's own variable.
+    assert_eq!(
+        env("MLFLOW_TRACKING_URI").as_deref(),
+        Some("http://mlflow.ml.svc:5000")
+    );
+    assert_eq!(main.working_dir.as_deref(), Some("/home/jovyan"));
+    assert!(
+        main.volume_mounts
+            .iter()
+            .flatten()
+            .any(|m| m.mount_path == "/home/jovyan"),
+        "{:?}",
+        main.volume_mounts
+    );
 }

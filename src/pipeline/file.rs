@@ -112,6 +112,7 @@ pub fn parse(text: &str, origin: &str, force_shell: bool) -> Result<Pipeline> {
         name,
         schedule: file.schedule,
         steps,
+        exit_handler: None,
     };
     validate(&pipeline).map_err(|err| anyhow!("{origin}: {err}"))?;
     Ok(pipeline)

@@ -39,6 +39,34 @@ pub struct Pipeline {
     pub schedule: Option<String>,
     /// Steps in the order they were written; `job-1` is `steps[0]`.
     pub steps: Vec<Step>,
+    /// Runs after the pipeline, whatever its outcome (`--on-exit`); never a sweep.
+    pub exit_handler: Option<Step>,
+}
+
+/// The exit handler's template name.
+pub const EXIT_HANDLER: &str = "on-exit";
+
+/// The step `--on-exit CMD` runs after the pipeline: a command or a notebook, once. A command
+/// always runs with `/bin/sh -c`, so `$WORKFLOW_STATUS` in it expands.
+pub fn exit_step(text: &str, pipeline: &Pipeline) -> Result<Step> {
+    ensure!(
+        !pipeline.steps.iter().any(|s| s.name == EXIT_HANDLER),
+        "a job is named {EXIT_HANDLER:?}, which is the name of the --on-exit step; rename the job"
+    );
+    let (command, sweep, notebook) = step_command(text, CommandMode::Shell, EXIT_HANDLER)
+        .map_err(|err| anyhow!("--on-exit: {err}"))?;
+    ensure!(
+        sweep.is_none(),
+        "--on-exit runs once, but `{text}` holds a sweep (a brace list or range); quote the braces \
+         to pass them literally, e.g. '{{a,b}}'"
+    );
+    Ok(Step {
+        name: EXIT_HANDLER.to_string(),
+        text: text.to_string(),
+        command,
+        notebook,
+        ..Step::default()
+    })
 }
 
 /// One step: one Argo template and one DAG task.

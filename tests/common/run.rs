@@ -140,9 +140,23 @@ impl Runner {
             .stdin(stdin)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        self.command
-            .spawn()
-            .unwrap_or_else(|err| panic!("cannot run {:?}: {err}", self.command))
+        // ETXTBSY: a program file just written (the helper copied into a plugin folder) is
+        // still open for writing in a child that another test thread forked meanwhile; the
+        // child closes it when it execs, so try again.
+        const TEXT_FILE_BUSY: i32 = 26;
+        let mut attempts = 0;
+        loop {
+            match self.command.spawn() {
+                Err(err) if err.raw_os_error() == Some(TEXT_FILE_BUSY) && attempts < 20 => {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                spawned => {
+                    return spawned
+                        .unwrap_or_else(|err| panic!("cannot run {:?}: {err}", self.command))
+                }
+            }
+        }
     }
 
     pub fn run(mut self) -> Run {
