@@ -5,17 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{jupyterflow, plugin_path_dir, required_tool, Runner, COMPLETE_HELPER};
-
-const RENDER_ARGS: [&str; 7] = [
-    "render",
-    "--pod-file",
-    "examples/notebook-pod.yaml",
-    "--workdir",
-    "/home/jovyan",
-    "-c",
-    "python hello.py >> python world.py",
-];
+use common::{jupyterflow, plugin_path_dir, required_tool, Runner, COMPLETE_HELPER, RENDER_ARGS};
 
 #[test]
 fn kubectl_plugin_list_shows_the_plugin() {

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 mod common;
-use common::{required_tool, required_tool_from, temp_dir, Run, Runner, BIN, ROOT};
+use common::{required_tool, required_tool_from, temp_dir, Run, Runner, BIN, RENDER_ARGS, ROOT};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 const HELPER: &str = "kubectl_complete-jupyterflow";
@@ -29,15 +29,6 @@ const PLATFORMS: [(&str, &str); 4] = [
 ];
 /// The oldest glibc the Linux release runs on (manylinux2014; RHEL 7 and every newer distribution).
 const GLIBC_BASELINE: (u32, u32) = (2, 17);
-const RENDER_ARGS: [&str; 7] = [
-    "render",
-    "--pod-file",
-    "examples/notebook-pod.yaml",
-    "--workdir",
-    "/home/jovyan",
-    "-c",
-    "python hello.py >> python world.py",
-];
 
 // ---- helpers ------------------------------------------------------------------------------
 

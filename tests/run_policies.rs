@@ -5,7 +5,7 @@
 mod common;
 
 use common::notebook::Notebook;
-use common::simulated::{created_name, main_container, require_simulated_cluster, RUN_TIMEOUT};
+use common::simulated::{main_container, require_simulated_cluster, RUN_TIMEOUT};
 use serde_json::Value;
 
 fn notebook(label: &str) -> Notebook {
@@ -16,29 +16,18 @@ fn notebook(label: &str) -> Notebook {
     nb
 }
 
-fn submit(nb: &Notebook, args: &[&str]) -> String {
-    let mut all = args.to_vec();
-    all.extend(["--submit", "-o", "name"]);
-    let result = nb.render(&all);
-    result.assert_ok();
-    created_name(&result.stdout)
-}
-
 /// `--retries 2`: the failing step runs three times (three pods), then the workflow fails and
 /// the step after it never starts; the step before it ran once.
 #[test]
 #[ignore = "needs cluster"]
 fn a_failing_step_is_retried_n_times_then_fails_the_workflow() {
     let nb = notebook("retries");
-    let name = submit(
-        &nb,
-        &[
-            "-c",
-            "python prep.py >> false >> python eval.py",
-            "--retries",
-            "2",
-        ],
-    );
+    let name = nb.submit(&[
+        "-c",
+        "python prep.py >> false >> python eval.py",
+        "--retries",
+        "2",
+    ]);
     // Two waits of 10 s and 20 s between the three attempts.
     let workflow: Value = nb.cluster.wait_for_workflow(
         &nb.namespace,
@@ -90,7 +79,7 @@ fn a_failing_step_is_retried_n_times_then_fails_the_workflow() {
 #[ignore = "needs cluster"]
 fn clean_up_defaults_are_stored_and_a_succeeded_runs_pods_stay_for_a_while() {
     let nb = notebook("cleanup");
-    let name = submit(&nb, &["-c", "python prep.py"]);
+    let name = nb.submit(&["-c", "python prep.py"]);
     let workflow = nb
         .cluster
         .wait_for_workflow(&nb.namespace, &name, RUN_TIMEOUT);
@@ -113,15 +102,12 @@ fn clean_up_defaults_are_stored_and_a_succeeded_runs_pods_stay_for_a_while() {
 #[ignore = "needs cluster"]
 fn the_exit_handler_runs_after_a_failure_and_is_told_the_outcome() {
     let nb = notebook("on-exit");
-    let name = submit(
-        &nb,
-        &[
-            "-c",
-            "python prep.py >> false",
-            "--on-exit",
-            "python notify.py \"$WORKFLOW_STATUS\"",
-        ],
-    );
+    let name = nb.submit(&[
+        "-c",
+        "python prep.py >> false",
+        "--on-exit",
+        "python notify.py \"$WORKFLOW_STATUS\"",
+    ]);
     let workflow = nb
         .cluster
         .wait_for_workflow(&nb.namespace, &name, RUN_TIMEOUT);

@@ -6,7 +6,7 @@
 mod common;
 
 use common::notebook::Notebook;
-use common::simulated::{created_name, main_container, require_simulated_cluster, RUN_TIMEOUT};
+use common::simulated::{main_container, require_simulated_cluster, RUN_TIMEOUT};
 use kubectl_jupyterflow::render::sweep::NODE_STATUS_BYTES;
 use serde_json::Value;
 
@@ -20,11 +20,7 @@ fn notebook(label: &str) -> Notebook {
 }
 
 fn submit_and_wait(nb: &Notebook, args: &[&str]) -> (String, Value) {
-    let mut all = args.to_vec();
-    all.extend(["--submit", "-o", "name"]);
-    let result = nb.render(&all);
-    result.assert_ok();
-    let name = created_name(&result.stdout);
+    let name = nb.submit(args);
     let workflow = nb
         .cluster
         .wait_for_workflow(&nb.namespace, &name, RUN_TIMEOUT);

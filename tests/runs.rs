@@ -38,15 +38,6 @@ fn create_claims_of(cluster: &Cluster, namespace: &str, workflow: &Value) {
     }
 }
 
-/// `render --submit -o name` through the notebook; the created workflow's name.
-fn submit(nb: &Notebook, args: &[&str]) -> String {
-    let mut all = args.to_vec();
-    all.extend(["--submit", "-o", "name"]);
-    let result = nb.render(&all);
-    result.assert_ok();
-    created_name(&result.stdout)
-}
-
 fn wait(nb: &Notebook, name: &str) -> Value {
     nb.cluster
         .wait_for_workflow(&nb.namespace, name, RUN_TIMEOUT)
@@ -272,13 +263,10 @@ fn every_workflow_golden_runs_to_succeeded() {
 #[ignore = "needs cluster"]
 fn steps_run_in_the_order_of_the_pipeline() {
     let nb = z2jh_notebook("order", &["ReadWriteMany"]);
-    let name = submit(
-        &nb,
-        &[
-            "-c",
-            "python prep.py >> [python train.py --lr 0.1, python train.py --lr 0.5] >> python eval.py",
-        ],
-    );
+    let name = nb.submit(&[
+        "-c",
+        "python prep.py >> [python train.py --lr 0.1, python train.py --lr 0.5] >> python eval.py",
+    ]);
     let workflow = wait(&nb, &name);
     assert_phase(&workflow, "Succeeded");
     let steps = steps(&workflow);
@@ -313,7 +301,7 @@ fn steps_run_in_the_order_of_the_pipeline() {
 #[ignore = "needs cluster"]
 fn a_failing_step_fails_the_workflow_and_nothing_after_it_starts() {
     let nb = z2jh_notebook("fail", &["ReadWriteMany"]);
-    let name = submit(&nb, &["-c", "python prep.py >> false >> python eval.py"]);
+    let name = nb.submit(&["-c", "python prep.py >> false >> python eval.py"]);
     let workflow = wait(&nb, &name);
     assert_phase(&workflow, "Failed");
     let steps = steps(&workflow);
@@ -364,7 +352,7 @@ fn every_step_pod_gets_the_shared_settings_and_only_its_own_overrides() {
         ["command", "env", "resources"],
         "{own:#}"
     );
-    let name = submit(&nb, &["-f", file.to_str().unwrap()]);
+    let name = nb.submit(&["-f", file.to_str().unwrap()]);
     assert_phase(&wait(&nb, &name), "Succeeded");
     let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
     assert_eq!(pods.len(), 3, "{}", nb.cluster.describe_pods(&nb.namespace));
@@ -457,7 +445,7 @@ const SPREADING_PIPELINE: &str =
 #[ignore = "needs cluster"]
 fn read_write_once_home_runs_every_step_on_the_notebook_node() {
     let nb = z2jh_notebook("rwo-run", &["ReadWriteOnce"]);
-    let name = submit(&nb, &["-c", SPREADING_PIPELINE]);
+    let name = nb.submit(&["-c", SPREADING_PIPELINE]);
     assert_phase(&wait(&nb, &name), "Succeeded");
     let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
     assert_eq!(pods.len(), 5);
@@ -473,7 +461,7 @@ fn read_write_once_home_runs_every_step_on_the_notebook_node() {
 #[ignore = "needs cluster"]
 fn read_write_many_home_lets_steps_spread() {
     let nb = z2jh_notebook("rwx-run", &["ReadWriteMany"]);
-    let name = submit(&nb, &["-c", SPREADING_PIPELINE]);
+    let name = nb.submit(&["-c", SPREADING_PIPELINE]);
     assert_phase(&wait(&nb, &name), "Succeeded");
     let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
     assert_eq!(pods.len(), 5);
@@ -514,10 +502,7 @@ fn gpu_notebook(label: &str) -> Notebook {
 #[ignore = "needs cluster"]
 fn gpu_steps_run_on_the_gpu_node() {
     let nb = gpu_notebook("gpu-run");
-    let name = submit(
-        &nb,
-        &["-c", "python train.py >> python eval.py", "--gpu", "1"],
-    );
+    let name = nb.submit(&["-c", "python train.py >> python eval.py", "--gpu", "1"]);
     assert_phase(&wait(&nb, &name), "Succeeded");
     let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
     assert_eq!(pods.len(), 2);
@@ -538,7 +523,7 @@ fn gpu_steps_run_on_the_gpu_node() {
 #[ignore = "needs cluster"]
 fn steps_without_gpu_stay_off_the_gpu_node() {
     let nb = gpu_notebook("no-gpu-run");
-    let name = submit(&nb, &["-c", "python prep.py >> python report.py"]);
+    let name = nb.submit(&["-c", "python prep.py >> python report.py"]);
     let workflow = wait(&nb, &name);
     assert_phase(&workflow, "Succeeded");
     let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
@@ -557,7 +542,7 @@ fn steps_without_gpu_stay_off_the_gpu_node() {
 #[ignore = "needs cluster"]
 fn cron_workflow_starts_a_run_when_due() {
     let nb = z2jh_notebook("cron-run", &["ReadWriteMany"]);
-    let cron = submit(&nb, &["-c", "python nightly.py", "--schedule", "* * * * *"]);
+    let cron = nb.submit(&["-c", "python nightly.py", "--schedule", "* * * * *"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(100);
     let started = loop {
         let runs: Vec<Value> = nb

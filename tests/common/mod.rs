@@ -16,7 +16,7 @@ mod tools;
 #[allow(unused_imports)]
 pub use run::{
     assert_lines_in_order, jupyterflow, plugin_path_dir, run, temp_dir, Run, Runner, Spawned, BIN,
-    COMPLETE_HELPER, ROOT,
+    COMPLETE_HELPER, RENDER_ARGS, ROOT,
 };
 #[allow(unused_imports)]
 pub use tempfile::TempDir;

@@ -67,6 +67,16 @@ impl Notebook {
         all
     }
 
+    /// `render --submit -o name ARGS...` (see `render`); the created object's name.
+    #[track_caller]
+    pub fn submit(&self, args: &[&str]) -> String {
+        let mut all = args.to_vec();
+        all.extend(["--submit", "-o", "name"]);
+        let result = self.render(&all);
+        result.assert_ok();
+        super::simulated::created_name(&result.stdout)
+    }
+
     pub fn workflows(&self) -> Vec<Value> {
         self.cluster.list(&self.namespace, "workflows")
     }

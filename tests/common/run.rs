@@ -357,6 +357,17 @@ pub fn assert_lines_in_order(text: &str, needles: &[&str]) {
     }
 }
 
+/// The README's first command: render the bundled example pod, no cluster needed.
+pub const RENDER_ARGS: [&str; 7] = [
+    "render",
+    "--pod-file",
+    "examples/notebook-pod.yaml",
+    "--workdir",
+    "/home/jovyan",
+    "-c",
+    "python hello.py >> python world.py",
+];
+
 /// kubectl's completion helper for this plugin, as committed in completions/.
 pub const COMPLETE_HELPER: &str = "kubectl_complete-jupyterflow";
 
