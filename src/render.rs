@@ -1197,8 +1197,8 @@ fn workflow_labels(pod_name: &str) -> BTreeMap<String, String> {
     labels
 }
 
-/// Our labels on the step pods (never KubeSpawner's: its pod watcher and NetworkPolicies select
-/// on them) and no Istio sidecar, which would keep a finished step's pod running.
+/// Our labels on the step pods (never the notebook's: KubeSpawner's pod watcher and
+/// NetworkPolicies select on them) and no Istio sidecar, which would keep a finished step's pod running.
 fn step_pod_metadata(pod_name: &str, report: &mut Report) -> PodMetadata {
     report.note(
         Action::Add,
@@ -1330,11 +1330,12 @@ fn note_dropped_pod_fields(pod: &Pod, report: &mut Report) {
             );
         }
     }
-    for key in pod.metadata.labels.iter().flatten().map(|(k, _)| k) {
+    let labels = pod.metadata.labels.clone().unwrap_or_default();
+    for key in labels.keys() {
         report.note(
             Action::Drop,
             format!("label {key}"),
-            "KubeSpawner's; its pod watcher and NetworkPolicies select on it",
+            pod_labels::why_dropped(key, &labels),
         );
     }
     for key in pod.metadata.annotations.iter().flatten().map(|(k, _)| k) {
@@ -1400,6 +1401,7 @@ mod field_rules;
 mod gpu;
 mod name_resolution;
 pub mod pin;
+mod pod_labels;
 mod run_policy;
 pub mod sweep;
 mod template_defaults;

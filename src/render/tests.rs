@@ -628,6 +628,30 @@ fn kubespawner_labels_and_annotations_are_dropped_and_ours_added() {
 }
 
 #[test]
+fn explain_names_what_each_dropped_label_is_for() {
+    let mut case = case();
+    case.pod
+        .metadata
+        .labels
+        .as_mut()
+        .unwrap()
+        .insert("team".into(), "ml".into());
+    let rendered = case.render();
+    let detail = |field: &str| {
+        rendered
+            .report
+            .notes
+            .iter()
+            .find(|n| n.action == Action::Drop && n.field == field)
+            .map(|n| n.detail.clone())
+            .unwrap_or_else(|| panic!("no note for {field}: {:?}", rendered.report.notes))
+    };
+    assert!(detail("label component").starts_with("KubeSpawner's: marks a user's notebook server"));
+    assert!(detail("label hub.jupyter.org/network-access-hub").contains("to the hub API"));
+    assert!(detail("label team").starts_with("a label of the notebook pod"));
+}
+
+#[test]
 fn namespace_is_the_pods_because_its_volumes_live_there() {
     assert_eq!(
         case().render().manifest.metadata().namespace.as_deref(),
