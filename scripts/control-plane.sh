@@ -28,7 +28,8 @@
 # four KWOK nodes shaped like a JupyterHub cluster (two CPU nodes of the user pool, a GPU node
 # with 4 nvidia.com/gpu, a core-pool node), kube-scheduler, and Argo's workflow-controller
 # watching every namespace. A step pod runs for JF_SIM_RUN_MS and succeeds; one whose program
-# is `false` fails.
+# is `false` fails; one whose program is `sleep N` runs N seconds; a pod past its
+# activeDeadlineSeconds fails there, as the kubelet would (reason DeadlineExceeded).
 #
 # Environment read:
 #   JF_CACHE_DIR            cache root (default ~/.cache/kubectl-jupyterflow)
