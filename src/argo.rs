@@ -309,6 +309,18 @@ pub struct Template {
         serialize_with = "step_container::serialize"
     )]
     pub container: Option<Container>,
+    /// A step's own placement, when it differs from the workflow's (a GPU step of a pipeline
+    /// whose other steps have none, a job's own `node_selector`). Argo takes each of these
+    /// from the template when set, whole, instead of the workflow's.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub node_selector: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tolerations: Vec<Toleration>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<Affinity>,
+    /// Applied after the workflow's own `podSpecPatch`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_spec_patch: Option<String>,
 }
 
 /// A step's container as written: without the `name` that `templateDefaults` gives it (a

@@ -23,7 +23,7 @@ use crate::config::Settings;
 use crate::names;
 use crate::pipeline::notebook::{Runner, WORKFLOW_NAME};
 use crate::pipeline::sweep::placeholder;
-use crate::pipeline::{Pipeline, Step};
+use crate::pipeline::{Pipeline, Step, StepOverrides};
 
 /// The DAG template that runs the steps; no step may have this name.
 pub const ENTRYPOINT: &str = "pipeline";
@@ -136,13 +136,31 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
 
     let image = choose_image(pod, container, settings, &mut report)?;
     let image_pull_policy = copy_image_pull_policy(container, settings, &mut report);
-    let use_gpus = gpu::steps_use_gpus(settings, pipeline);
-    let referenced = var_refs::referenced_by_steps(container, pipeline, settings);
-    let env = merge_env(
-        copy_env(container, use_gpus, &referenced, &mut report),
-        settings,
-        &mut report,
+    // Whether each step asks for GPUs, from the resources it will get (their notes come later).
+    let default_resources = step_resources(container, settings, &mut Report::default());
+    let steps_and_exit: Vec<&Step> = pipeline
+        .steps
+        .iter()
+        .chain(&pipeline.exit_handler)
+        .collect();
+    let uses_gpus: Vec<bool> = steps_and_exit
+        .iter()
+        .map(|step| gpu::requests_gpus(Some(&own_resources(&default_resources, &step.overrides))))
+        .collect();
+    let kinds = placement::StepKinds::new(
+        steps_and_exit
+            .iter()
+            .zip(&uses_gpus)
+            .map(|(step, &gpus)| (step.name.as_str(), gpus)),
     );
+    let referenced = var_refs::referenced_by_steps(container, pipeline, settings);
+    let copied_env = placement::both_versions(&kinds, &mut report, |gpus, report| {
+        copy_env(container, gpus, &referenced, report)
+    });
+    let env = placement::Versions {
+        shared: merge_env(copied_env.shared, settings, &mut report),
+        gpu: merge_env(copied_env.gpu, settings, &mut Report::default()),
+    };
     let (volumes, mounts) = copy_volumes_mounted_by(pod, container, &mut report);
     let volumes = add_extra_volumes(volumes, settings, &mut report);
     let mounts = add_extra_volume_mounts(&volumes, mounts, settings, &mut report)?;
@@ -160,7 +178,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     }
     note_dropped_container_fields(pod, container, &mut report);
 
-    warn_about_argo_expressions(&env, pipeline, &mut report);
+    warn_about_argo_expressions(&env.shared, pipeline, &mut report);
     note_notebook_outputs(pipeline, workdir, &mut report);
 
     let base_container = Container {
@@ -184,11 +202,13 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         }),
         ..Template::default()
     });
-    let mut containers: Vec<Container> = pipeline
-        .steps
+    let mut containers: Vec<Container> = steps_and_exit
         .iter()
-        .chain(&pipeline.exit_handler)
-        .map(|step| step_container(&base_container, &env, &resources, step, &mut report))
+        .zip(&uses_gpus)
+        .map(|(step, &gpus)| {
+            let env = env.for_step(gpus);
+            step_container(&base_container, env, &resources, step, &mut report)
+        })
         .collect();
     let template_defaults =
         template_defaults::share_container_fields(&mut containers)?.map(|container| {
@@ -211,7 +231,9 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
             ..Template::default()
         }
     });
-    for (step, container) in pipeline.steps.iter().zip(containers) {
+    let mut step_kinds = Vec::with_capacity(pipeline.steps.len());
+    for ((step, container), &gpus) in pipeline.steps.iter().zip(containers).zip(&uses_gpus) {
+        step_kinds.push((templates.len(), step, gpus));
         match &step.sweep {
             Some(points) if points.parallelism.is_some() => {
                 templates.extend(sweep::limited_templates(&step.name, points, container)?);
@@ -231,20 +253,69 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     });
 
     run_policy::apply_to_steps(&mut templates, &settings.run_policy, &mut report);
+    // In the order --explain has always told them.
+    let service_account_name = choose_service_account(&pod_spec, settings, &mut report);
+    let image_pull_secrets = copy_image_pull_secrets(&pod_spec, settings, &mut report);
+    let security_context = copy_pod_security_context(&pod_spec, &mut report);
+    let node_selector = placement::both_versions(&kinds, &mut report, |gpus, report| {
+        merge_node_selector(&pod_spec, gpus, settings, report)
+    });
+    let tolerations = placement::both_versions(&kinds, &mut report, |gpus, report| {
+        copy_user_tolerations(&pod_spec, gpus, report)
+    });
+    let affinity = placement::both_versions(&kinds, &mut report, |gpus, report| {
+        copy_affinity(&pod_spec, gpus, report)
+    });
+    let dns_policy = name_resolution::copy_dns_policy(&pod_spec, &mut report);
+    let dns_config = name_resolution::copy_dns_config(&pod_spec, &mut report);
+    let host_aliases = name_resolution::copy_host_aliases(&pod_spec, &mut report);
+    let pod_spec_patch = placement::both_versions(&kinds, &mut report, |gpus, report| {
+        copy_runtime_class(&pod_spec, gpus, report)
+    });
+    let placements = placement::Versions {
+        shared: placement::Placement {
+            node_selector: node_selector.shared,
+            tolerations: tolerations.shared,
+            affinity: affinity.shared,
+            pod_spec_patch: pod_spec_patch.shared,
+        },
+        gpu: placement::Placement {
+            node_selector: node_selector.gpu,
+            tolerations: tolerations.gpu,
+            affinity: affinity.gpu,
+            pod_spec_patch: pod_spec_patch.gpu,
+        },
+    };
+    for (index, step, gpus) in step_kinds {
+        // A sweep with its own limit runs its container in the second of its two templates.
+        let leaf = if templates[index].container.is_some() {
+            index
+        } else {
+            index + 1
+        };
+        let own = &step.overrides.node_selector;
+        placement::place_step(&mut templates[leaf], gpus, own, &placements, &mut report);
+    }
+    if let (Some(exit), Some(&gpus)) = (&pipeline.exit_handler, uses_gpus.last()) {
+        if let Some(template) = templates.iter_mut().rev().find(|t| t.name == exit.name) {
+            let own = &exit.overrides.node_selector;
+            placement::place_step(template, gpus, own, &placements, &mut report);
+        }
+    }
     let mut spec = WorkflowSpec {
         entrypoint: ENTRYPOINT.to_string(),
         template_defaults,
         templates,
-        service_account_name: choose_service_account(&pod_spec, settings, &mut report),
-        image_pull_secrets: copy_image_pull_secrets(&pod_spec, settings, &mut report),
-        security_context: copy_pod_security_context(&pod_spec, &mut report),
-        node_selector: merge_node_selector(&pod_spec, use_gpus, settings, &mut report),
-        tolerations: copy_user_tolerations(&pod_spec, use_gpus, &mut report),
-        affinity: copy_affinity(&pod_spec, use_gpus, &mut report),
-        dns_policy: name_resolution::copy_dns_policy(&pod_spec, &mut report),
-        dns_config: name_resolution::copy_dns_config(&pod_spec, &mut report),
-        host_aliases: name_resolution::copy_host_aliases(&pod_spec, &mut report),
-        pod_spec_patch: copy_runtime_class(&pod_spec, use_gpus, &mut report),
+        service_account_name,
+        image_pull_secrets,
+        security_context,
+        node_selector: placements.shared.node_selector,
+        tolerations: placements.shared.tolerations,
+        affinity: placements.shared.affinity,
+        dns_policy,
+        dns_config,
+        host_aliases,
+        pod_spec_patch: placements.shared.pod_spec_patch,
         volumes,
         pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
         parallelism: workflow_parallelism(settings, &mut report),
@@ -442,19 +513,52 @@ fn step_container(
         );
     }
     container.env = (!env.is_empty()).then_some(env);
-    let resources = match &overrides.resources {
-        Some(own) => {
-            report.note(
-                Action::Override,
-                format!("{}.resources", step.name),
-                "workflow file",
-            );
-            own.clone()
-        }
-        None => resources.clone(),
-    };
-    container.resources = resources_or_none(resources);
+    if overrides.resources.is_some() {
+        report.note(
+            Action::Override,
+            format!("{}.resources", step.name),
+            "workflow file",
+        );
+    }
+    if let Some(gpus) = overrides.gpu {
+        report.note(
+            Action::Override,
+            format!("{}.resources {GPU_RESOURCE}", step.name),
+            format!("{gpus} (workflow file gpu)"),
+        );
+    }
+    container.resources = resources_or_none(own_resources(resources, overrides));
     container
+}
+
+/// A step's resources: its job's own `resources:` instead of the defaults, and its `gpu: N`
+/// as the `nvidia.com/gpu` limit (0 takes away the one `--gpu` gave).
+fn own_resources(
+    defaults: &ResourceRequirements,
+    overrides: &StepOverrides,
+) -> ResourceRequirements {
+    let mut resources = overrides
+        .resources
+        .clone()
+        .unwrap_or_else(|| defaults.clone());
+    match overrides.gpu {
+        Some(0) => {
+            for map in [&mut resources.limits, &mut resources.requests]
+                .into_iter()
+                .flatten()
+            {
+                map.remove(GPU_RESOURCE);
+            }
+        }
+        Some(gpus) => {
+            resources
+                .limits
+                .get_or_insert_with(BTreeMap::new)
+                .insert(GPU_RESOURCE.to_string(), Quantity(gpus.to_string()));
+        }
+        None => {}
+    }
+    resources
 }
 
 fn resources_or_none(resources: ResourceRequirements) -> Option<ResourceRequirements> {
@@ -1398,9 +1502,10 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
 
 mod exit_handler;
 mod field_rules;
-mod gpu;
+pub mod gpu;
 mod name_resolution;
 pub mod pin;
+mod placement;
 mod pod_labels;
 mod run_policy;
 pub mod sweep;

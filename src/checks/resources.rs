@@ -20,6 +20,13 @@ const QUANTITY_EXAMPLES: &str = "500m, 2, 0.5, 512Mi or 4Gi";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Nanos(i128);
 
+impl Nanos {
+    /// The quantity in whole units, rounded down (GPUs are counted so).
+    pub fn whole_units(self) -> i128 {
+        self.0 / 1_000_000_000
+    }
+}
+
 /// Parses a quantity as the API server does (`resource.ParseQuantity`): an optional sign, a
 /// decimal number, and a suffix `n u m k M G T P E`, `Ki Mi Gi Ti Pi Ei` or `e<N>`/`E<N>`.
 /// `what` names the field in the message (`--cpu`, `resources.limits.memory`).

@@ -10,6 +10,8 @@
 //!   image: pytorch/pytorch:2.4.0
 //!   env: {EPOCHS: 10}
 //!   resources: {requests: {cpu: 1, memory: 2Gi}}
+//!   gpu: 1                   # nvidia.com/gpu for this job alone (like --gpu 1)
+//!   node_selector: {disktype: ssd}   # on top of the workflow's node selector
 //! - name: sweep               # a sweep: one pod per combination, each value where `{name}` is
 //!   command: python train.py --lr {lr} --layers {layers} --seed {1..3}   # (braces as in -c)
 //!   sweep: {lr: [0.001, 0.01], layers: [2, 4]}
@@ -42,6 +44,9 @@ use super::sweep::{combinations, command_and_sweep, placeholder};
 use super::{
     check_step_name, step_command, validate, CommandMode, Pipeline, Step, StepOverrides, Sweep,
 };
+
+/// The resource a job's `gpu: N` asks for.
+const JOB_GPU_RESOURCE: &str = "nvidia.com/gpu";
 
 /// Unknown job names in an error are listed up to this many.
 const MAX_LISTED_NAMES: usize = 10;
@@ -151,6 +156,8 @@ struct JobSpec {
     image: Option<String>,
     env: Option<BTreeMap<String, Scalar>>,
     resources: Option<Resources>,
+    gpu: Option<u32>,
+    node_selector: Option<BTreeMap<String, Scalar>>,
     sweep: Option<Ordered<Vec<Scalar>>>,
     parallelism: Option<u32>,
 }
@@ -263,10 +270,14 @@ fn step_from_job(
                 .collect();
             let resources = spec.resources.map(Resources::into_requirements);
             check_job_values(spec.image.as_deref(), &env, resources.as_ref()).map_err(in_job)?;
+            let node_selector = job_node_selector(spec.node_selector).map_err(in_job)?;
+            check_job_gpu(spec.gpu, resources.as_ref()).map_err(in_job)?;
             let overrides = StepOverrides {
                 image: spec.image,
                 env,
                 resources,
+                gpu: spec.gpu,
+                node_selector,
             };
             (name, text, command, overrides, sweep, notebook)
         }
@@ -469,6 +480,34 @@ fn check_job_values(
     if let Some(resources) = resources {
         checks::resources::check_requirements(resources, "resources")?;
     }
+    Ok(())
+}
+
+/// A job's `node_selector:`, with the API server's label rules.
+fn job_node_selector(
+    selector: Option<BTreeMap<String, Scalar>>,
+) -> Result<BTreeMap<String, String>> {
+    let mut checked = BTreeMap::new();
+    for (key, Scalar(value)) in selector.unwrap_or_default() {
+        checks::kube_names::check_label(&key, &value, "node_selector")?;
+        checked.insert(key, value);
+    }
+    Ok(checked)
+}
+
+/// `gpu: N` sets the job's `nvidia.com/gpu`; its `resources:` naming it too would leave two
+/// answers to one question.
+fn check_job_gpu(gpu: Option<u32>, resources: Option<&ResourceRequirements>) -> Result<()> {
+    let names_gpu = resources.is_some_and(|r| {
+        [&r.requests, &r.limits]
+            .into_iter()
+            .flatten()
+            .any(|m| m.contains_key(JOB_GPU_RESOURCE))
+    });
+    ensure!(
+        gpu.is_none() || !names_gpu,
+        "both `gpu:` and `resources:` set {JOB_GPU_RESOURCE}; keep one of them"
+    );
     Ok(())
 }
 
@@ -1481,6 +1520,60 @@ mod tests {
         );
         let pipeline = parsed("jobs:\n- command: a\n  env: {my.env-name: x}\n");
         assert!(pipeline.steps[0].overrides.env.contains_key("my.env-name"));
+    }
+
+    #[test]
+    fn per_job_gpu_and_node_selector() {
+        let pipeline = parsed(
+            "jobs:\n- python prep.py\n- name: train\n  command: python train.py\n  gpu: 2\n\
+             \x20 node_selector: {disktype: ssd, kubernetes.io/arch: amd64, on: 'yes'}\n",
+        );
+        assert_eq!(pipeline.steps[0].overrides.gpu, None);
+        assert!(pipeline.steps[0].overrides.node_selector.is_empty());
+        let train = &pipeline.steps[1].overrides;
+        assert_eq!(train.gpu, Some(2));
+        let selector: Vec<(&str, &str)> = train
+            .node_selector
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        // `on` is YAML 1.1's true as a key: kept as the text the user wrote.
+        assert_eq!(
+            selector,
+            [
+                ("disktype", "ssd"),
+                ("kubernetes.io/arch", "amd64"),
+                ("on", "yes")
+            ]
+        );
+        assert_eq!(
+            parsed("jobs:\n- command: a\n  gpu: 0\n").steps[0]
+                .overrides
+                .gpu,
+            Some(0)
+        );
+    }
+
+    #[test]
+    fn per_job_gpu_and_node_selector_mistakes() {
+        assert_error(
+            "jobs:\n- command: a\n  node_selector: {'-bad': x}\n",
+            &["job 1 (job-1): invalid node_selector key \"-bad\""],
+        );
+        assert_error(
+            "jobs:\n- name: t\n  command: a\n  node_selector: {disktype: 'fast disk'}\n",
+            &["job 1 (t): invalid node_selector value \"fast disk\" for disktype"],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  gpu: 1\n  resources: {limits: {nvidia.com/gpu: 1}}\n",
+            &["both `gpu:` and `resources:` set nvidia.com/gpu; keep one of them"],
+        );
+        assert_error("jobs:\n- command: a\n  gpu: -1\n", &["gpu"]);
+        assert_error("jobs:\n- command: a\n  gpu: 1.5\n", &["gpu"]);
+        assert_error(
+            "jobs:\n- command: a\n  node_selector: [a]\n",
+            &["node_selector"],
+        );
     }
 
     #[test]

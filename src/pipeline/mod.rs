@@ -96,6 +96,10 @@ pub struct StepOverrides {
     /// Extra environment variables, set after (and so overriding) the copied ones.
     pub env: BTreeMap<String, String>,
     pub resources: Option<ResourceRequirements>,
+    /// `gpu: N`: this job's `nvidia.com/gpu`, like `--gpu N` for it alone (0: none).
+    pub gpu: Option<u32>,
+    /// `node_selector:`, on top of the workflow's node selector (checked as labels).
+    pub node_selector: BTreeMap<String, String>,
 }
 
 /// Argo puts template names into pod names, which are DNS labels.

@@ -5,9 +5,17 @@
 //! steps to scarce GPU nodes. So without a GPU request, `NVIDIA_VISIBLE_DEVICES` becomes `void`
 //! (dropping it would leave a CUDA image's own `all`), and node-affinity terms that keep pods
 //! *off* GPU nodes (`NotIn`, `DoesNotExist`) stay.
+//!
+//! This is decided per step: a pipeline whose training step asks for a GPU keeps its other
+//! steps off GPU nodes and away from the node's GPUs (see `placement`).
 
-use k8s_openapi::api::core::v1::{Affinity, NodeSelectorRequirement, Toleration};
+use std::collections::BTreeMap;
 
+use k8s_openapi::api::core::v1::{
+    Affinity, NodeSelectorRequirement, ResourceRequirements, Toleration,
+};
+
+use crate::checks::resources::quantity_nanos;
 use crate::config::Settings;
 use crate::pipeline::Pipeline;
 
@@ -39,18 +47,40 @@ pub const NVIDIA_TAINT_KEY: &str = "nvidia.com/gpu";
 pub const WHY_DROPPED: &str =
     "GPU plumbing of the notebook; the steps request no GPU (ask with --gpu N)";
 
-/// Whether any step requests a GPU: `--gpu N`, or a job's own `resources:`.
+/// Whether some step may request a GPU (`--gpu N`, the config file's resources, a job's
+/// `gpu:` or `resources:`), decided before rendering: the Node is read only then.
 pub fn steps_use_gpus(settings: &Settings, pipeline: &Pipeline) -> bool {
     settings.gpu.is_some_and(|n| n > 0)
+        || requests_gpus(settings.resources.as_ref())
         || pipeline.steps.iter().any(|step| {
-            step.overrides.resources.as_ref().is_some_and(|r| {
-                [&r.limits, &r.requests]
-                    .into_iter()
-                    .flatten()
-                    .flat_map(|m| m.keys())
-                    .any(|name| is_gpu_key(name))
-            })
+            step.overrides.gpu.is_some_and(|n| n > 0)
+                || requests_gpus(step.overrides.resources.as_ref())
         })
+}
+
+/// The GPUs a container asks for, by resource name: the larger of its request and limit
+/// (Kubernetes makes an extended resource's request its limit); none for a count of zero.
+pub fn requested_gpus(resources: Option<&ResourceRequirements>) -> BTreeMap<String, i128> {
+    let mut gpus = BTreeMap::new();
+    let Some(resources) = resources else {
+        return gpus;
+    };
+    for (name, quantity) in [&resources.requests, &resources.limits]
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        let count = quantity_nanos(quantity.0.trim()).map_or(0, |n| n.whole_units());
+        if is_gpu_key(name) && count > 0 {
+            let most = gpus.entry(name.clone()).or_insert(0);
+            *most = count.max(*most);
+        }
+    }
+    gpus
+}
+
+pub fn requests_gpus(resources: Option<&ResourceRequirements>) -> bool {
+    !requested_gpus(resources).is_empty()
 }
 
 pub fn is_gpu_key(key: &str) -> bool {
@@ -185,4 +215,71 @@ pub fn drop_gpu_node_affinity(affinity: &mut Affinity) -> Vec<String> {
     removed.sort();
     removed.dedup();
     removed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
+
+    fn resources(requests: &[(&str, &str)], limits: &[(&str, &str)]) -> ResourceRequirements {
+        let map = |pairs: &[(&str, &str)]| {
+            Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), Quantity(v.to_string())))
+                    .collect(),
+            )
+        };
+        ResourceRequirements {
+            requests: map(requests),
+            limits: map(limits),
+            claims: None,
+        }
+    }
+
+    #[test]
+    fn gpus_are_counted_by_resource_name_and_zero_is_none() {
+        let asked = resources(
+            &[("cpu", "2"), ("amd.com/gpu", "1")],
+            &[("nvidia.com/gpu", "2")],
+        );
+        let gpus = requested_gpus(Some(&asked));
+        assert_eq!(
+            gpus.into_iter().collect::<Vec<_>>(),
+            [
+                ("amd.com/gpu".to_string(), 1),
+                ("nvidia.com/gpu".to_string(), 2)
+            ]
+        );
+        assert!(!requests_gpus(Some(&resources(
+            &[],
+            &[("nvidia.com/gpu", "0")]
+        ))));
+        assert!(!requests_gpus(Some(&resources(&[("cpu", "4")], &[]))));
+        assert!(!requests_gpus(None));
+    }
+
+    #[test]
+    fn any_step_may_use_gpus_from_flag_config_or_job() {
+        let pipeline = |file: &str| crate::pipeline::file::parse(file, "w.yaml", false).unwrap();
+        let plain = pipeline("jobs: [a, b]\n");
+        assert!(!steps_use_gpus(&Settings::default(), &plain));
+        let flag = Settings {
+            gpu: Some(1),
+            ..Settings::default()
+        };
+        assert!(steps_use_gpus(&flag, &plain));
+        let config = Settings {
+            resources: Some(resources(&[], &[("nvidia.com/gpu", "1")])),
+            ..Settings::default()
+        };
+        assert!(steps_use_gpus(&config, &plain));
+        let job = pipeline("jobs:\n- a\n- {command: b, gpu: 1}\n");
+        assert!(steps_use_gpus(&Settings::default(), &job));
+        let none = pipeline("jobs:\n- a\n- {command: b, gpu: 0}\n");
+        assert!(!steps_use_gpus(&Settings::default(), &none));
+        let own = pipeline("jobs:\n- {command: b, resources: {limits: {nvidia.com/gpu: 1}}}\n");
+        assert!(steps_use_gpus(&Settings::default(), &own));
+    }
 }

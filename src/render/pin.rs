@@ -176,6 +176,12 @@ fn pin_to_the_notebooks_node(
         return;
     };
     spec.affinity = Some(require_node(spec.affinity.take(), node));
+    // A step with an affinity of its own (a GPU step) gets Argo's whole affinity from it.
+    for template in &mut spec.templates {
+        if let Some(own) = template.affinity.take() {
+            template.affinity = Some(require_node(Some(own), node));
+        }
+    }
     report.note(
         Action::Add,
         "affinity",

@@ -1253,21 +1253,176 @@ fn gpu_node_affinity_terms_are_dropped_without_gpus_and_kept_with_them() {
     );
 }
 
-#[test]
-fn a_jobs_gpu_resources_keep_the_gpu_plumbing() {
-    let mut case = gpu_case();
-    case.pipeline.steps[1].overrides.resources = Some(ResourceRequirements {
+fn nvidia_limit(count: &str) -> Option<ResourceRequirements> {
+    Some(ResourceRequirements {
         limits: Some(BTreeMap::from([(
             "nvidia.com/gpu".to_string(),
-            Quantity("1".into()),
+            Quantity(count.into()),
         )])),
         ..ResourceRequirements::default()
-    });
+    })
+}
+
+/// The template of the step named `name`.
+fn template<'a>(rendered: &'a Rendered, name: &str) -> &'a crate::argo::Template {
+    spec(rendered)
+        .templates
+        .iter()
+        .find(|t| t.name == name)
+        .unwrap()
+}
+
+fn env_value<'a>(container: &'a Container, name: &str) -> Option<&'a str> {
+    container
+        .env
+        .iter()
+        .flatten()
+        .find(|e| e.name == name)
+        .and_then(|e| e.value.as_deref())
+}
+
+#[test]
+fn a_jobs_gpu_resources_give_that_step_alone_the_gpu_plumbing() {
+    let mut case = gpu_case();
+    case.pod.spec.as_mut().unwrap().runtime_class_name = Some("nvidia".into());
+    case.pipeline.steps[1].overrides.resources = nvidia_limit("1");
     let rendered = case.render();
-    assert!(toleration_keys(&rendered).contains(&"nvidia.com/gpu"));
+    // The workflow's placement is the CPU steps' one.
+    assert_eq!(toleration_keys(&rendered), ["hub.jupyter.org/dedicated"]);
+    assert_eq!(
+        spec(&rendered).node_selector,
+        BTreeMap::from([("pool".to_string(), "users".to_string())])
+    );
+    assert_eq!(spec(&rendered).pod_spec_patch, None);
+    let cpu = template(&rendered, "job-1");
+    assert!(cpu.node_selector.is_empty() && cpu.tolerations.is_empty());
+    assert!(cpu.affinity.is_none() && cpu.pod_spec_patch.is_none());
+    assert_eq!(
+        env_value(&step_at(&rendered, 1), "NVIDIA_VISIBLE_DEVICES"),
+        Some("void")
+    );
+    assert_eq!(
+        env_value(&step_at(&rendered, 1), "NVIDIA_DRIVER_CAPABILITIES"),
+        None
+    );
+    // The GPU step carries the notebook's GPU placement and driver variables.
+    let gpu = template(&rendered, "job-2");
+    assert_eq!(
+        gpu.node_selector["cloud.google.com/gke-accelerator"],
+        "nvidia-tesla-t4"
+    );
+    assert_eq!(gpu.node_selector["pool"], "users");
+    let keys: Vec<&str> = gpu
+        .tolerations
+        .iter()
+        .filter_map(|t| t.key.as_deref())
+        .collect();
+    assert_eq!(keys, ["hub.jupyter.org/dedicated", "nvidia.com/gpu"]);
+    assert_eq!(gpu.affinity, case.pod.spec.as_ref().unwrap().affinity);
+    assert_eq!(
+        gpu.pod_spec_patch.as_deref(),
+        Some(r#"{"runtimeClassName":"nvidia"}"#)
+    );
+    assert_eq!(
+        env_value(&step_at(&rendered, 2), "NVIDIA_VISIBLE_DEVICES"),
+        Some("all")
+    );
+    assert_eq!(
+        env_value(&step_at(&rendered, 2), "NVIDIA_DRIVER_CAPABILITIES"),
+        Some("compute,utility")
+    );
+    assert!(has_note(
+        &rendered,
+        Action::Add,
+        "job-2.nodeSelector, tolerations, affinity, podSpecPatch"
+    ));
+    assert!(has_note(
+        &rendered,
+        Action::Copy,
+        "toleration nvidia.com/gpu (GPU step job-2)"
+    ));
+    assert!(has_note(
+        &rendered,
+        Action::Drop,
+        "toleration nvidia.com/gpu"
+    ));
+}
+
+#[test]
+fn gpu_for_every_step_stays_at_the_workflow_level() {
+    let mut case = gpu_case();
+    for step in &mut case.pipeline.steps {
+        step.overrides.gpu = Some(1);
+    }
+    let rendered = case.render();
+    assert_eq!(
+        toleration_keys(&rendered),
+        ["hub.jupyter.org/dedicated", "nvidia.com/gpu"]
+    );
     assert!(spec(&rendered)
-        .node_selector
-        .contains_key("cloud.google.com/gke-accelerator"));
+        .templates
+        .iter()
+        .all(|t| t.node_selector.is_empty() && t.tolerations.is_empty() && t.affinity.is_none()));
+    let mut flag = gpu_case();
+    flag.settings.gpu = Some(1);
+    assert_eq!(
+        spec(&rendered).node_selector,
+        spec(&flag.render()).node_selector
+    );
+}
+
+#[test]
+fn a_jobs_gpu_count_overrides_the_flag_for_that_step() {
+    let mut case = gpu_case();
+    case.settings.gpu = Some(2);
+    case.pipeline.steps[0].overrides.gpu = Some(0);
+    case.pipeline.steps[1].overrides.gpu = Some(1);
+    let rendered = case.render();
+    let limits = |index| step_at(&rendered, index).resources.and_then(|r| r.limits);
+    assert!(limits(1).is_none_or(|l| !l.contains_key("nvidia.com/gpu")));
+    assert_eq!(limits(2).unwrap()["nvidia.com/gpu"], Quantity("1".into()));
+    // job-1 has no GPU now: the workflow keeps the CPU placement, job-2 its own.
+    assert_eq!(toleration_keys(&rendered), ["hub.jupyter.org/dedicated"]);
+    assert!(!template(&rendered, "job-2").tolerations.is_empty());
+    assert!(has_note(
+        &rendered,
+        Action::Override,
+        "job-2.resources nvidia.com/gpu"
+    ));
+}
+
+#[test]
+fn a_jobs_node_selector_adds_to_the_workflows_for_that_step() {
+    let mut case = gpu_case();
+    case.pipeline.steps[0].overrides.node_selector =
+        BTreeMap::from([("disktype".to_string(), "ssd".to_string())]);
+    case.pipeline.steps[1].overrides.gpu = Some(1);
+    case.pipeline.steps[1].overrides.node_selector =
+        BTreeMap::from([("pool".to_string(), "gpu".to_string())]);
+    let rendered = case.render();
+    let selector = |name| {
+        template(&rendered, name)
+            .node_selector
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(selector("job-1"), [("disktype", "ssd"), ("pool", "users")]);
+    assert_eq!(
+        selector("job-2"),
+        [
+            ("cloud.google.com/gke-accelerator", "nvidia-tesla-t4"),
+            ("pool", "gpu")
+        ]
+    );
+    assert!(has_note(
+        &rendered,
+        Action::Override,
+        "job-1.nodeSelector disktype"
+    ));
+    // The step's own fields are Argo's (the typed manifest reads them back).
+    let read: crate::argo::Manifest = crate::yaml::from_str(&yaml_of(&rendered)).unwrap();
+    assert_eq!(read, rendered.manifest);
 }
 
 #[test]
