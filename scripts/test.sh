@@ -9,6 +9,8 @@ eval "$(scripts/release-tools.sh)"
 # papermill, nbconvert and a Python kernel (cached venv): tests/notebook_steps.rs runs rendered
 # notebook steps with them.
 eval "$(scripts/notebook-tools.sh)"
+# Mermaid's own parser (cached npm install): tests/graph.rs reads the `-o mermaid` goldens with it.
+eval "$(scripts/mermaid-tools.sh)"
 # The shells whose completion scripts the tests run, and Graphviz, which draws the `-o dot`
 # goldens (Debian/Ubuntu; elsewhere install them yourself: without them those tests are
 # skipped, and fail under CI=true).
