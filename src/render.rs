@@ -168,7 +168,10 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let place = workdir::check_workdir(workdir, &mounts, &volumes, code_from_image.as_deref())?;
     report.note(Action::Add, "workingDir", place.explain(workdir));
     let resources = step_resources(container, settings, &mut report);
-    let security_context = container_security_context(container, settings, &mut report);
+    let start_script_user =
+        start_script::user_after_start_script(&pod_spec, container, &mut report);
+    let security_context =
+        container_security_context(container, start_script_user, settings, &mut report);
     if container.env_from.as_ref().is_some_and(|e| !e.is_empty()) {
         report.note(
             Action::Copy,
@@ -256,7 +259,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     // In the order --explain has always told them.
     let service_account_name = choose_service_account(&pod_spec, settings, &mut report);
     let image_pull_secrets = copy_image_pull_secrets(&pod_spec, settings, &mut report);
-    let security_context = copy_pod_security_context(&pod_spec, &mut report);
+    let security_context = copy_pod_security_context(&pod_spec, start_script_user, &mut report);
     let node_selector = placement::both_versions(&kinds, &mut report, |gpus, report| {
         merge_node_selector(&pod_spec, gpus, settings, report)
     });
@@ -1027,8 +1030,11 @@ fn copy_cpu_memory(
     copied
 }
 
+/// The notebook container's securityContext, run as the start script's user when the
+/// notebook starts as root and switches (`start_script_user`); the config file's ids on top.
 fn container_security_context(
     container: &Container,
+    start_script_user: Option<start_script::StartScriptUser>,
     settings: &Settings,
     report: &mut Report,
 ) -> Option<SecurityContext> {
@@ -1039,6 +1045,9 @@ fn container_security_context(
             "securityContext (container)",
             "as the notebook's",
         );
+    }
+    if let Some(user) = start_script_user {
+        start_script::run_steps_as(user, &mut context, container, settings, report);
     }
     for (field, value) in [
         ("runAsUser", settings.run_as_user),
@@ -1110,9 +1119,10 @@ fn copy_image_pull_secrets(
 
 fn copy_pod_security_context(
     spec: &k8s_openapi::api::core::v1::PodSpec,
+    start_script_user: Option<start_script::StartScriptUser>,
     report: &mut Report,
 ) -> Option<PodSecurityContext> {
-    let context = spec
+    let mut context = spec
         .security_context
         .clone()
         .filter(|c| *c != PodSecurityContext::default());
@@ -1122,6 +1132,9 @@ fn copy_pod_security_context(
             "securityContext (pod)",
             "workflow level (fsGroup keeps shared files writable)",
         );
+    }
+    if let Some(user) = start_script_user {
+        start_script::add_supplementary_group(user, &mut context, report);
     }
     context
 }
@@ -1508,6 +1521,7 @@ pub mod pin;
 mod placement;
 mod pod_labels;
 mod run_policy;
+mod start_script;
 pub mod sweep;
 mod template_defaults;
 mod var_refs;

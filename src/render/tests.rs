@@ -254,6 +254,100 @@ fn config_run_as_user_and_group_override_the_container_context() {
     assert_eq!(context.allow_privilege_escalation, Some(false));
 }
 
+/// The notebook container starts as root with docker-stacks' NB_UID/NB_GID (z2jh
+/// `singleuser.uid: 0` with GRANT_SUDO), as its start script expects.
+fn root_start_case(env: &[(&str, &str)]) -> Case {
+    let mut case = case();
+    let spec = case.pod.spec.as_mut().unwrap();
+    let notebook = spec
+        .containers
+        .iter_mut()
+        .find(|c| c.name == "notebook")
+        .unwrap();
+    notebook.security_context.as_mut().unwrap().run_as_user = Some(0);
+    for (name, value) in env {
+        notebook.env.get_or_insert_with(Vec::new).push(EnvVar {
+            name: name.to_string(),
+            value: Some(value.to_string()),
+            value_from: None,
+        });
+    }
+    case
+}
+
+fn run_as(rendered: &Rendered) -> (Option<i64>, Option<i64>) {
+    let step = step(rendered);
+    let context = step.security_context.unwrap();
+    (context.run_as_user, context.run_as_group)
+}
+
+#[test]
+fn a_root_start_that_switches_to_nb_uid_runs_the_steps_as_nb_uid_and_nb_gid() {
+    let rendered = root_start_case(&[
+        ("NB_UID", "1001"),
+        ("NB_GID", "2000"),
+        ("GRANT_SUDO", "yes"),
+    ])
+    .render();
+    assert_eq!(run_as(&rendered), (Some(1001), Some(2000)));
+    // Every step, the last one too (the shared container is written once).
+    let last = step_at(&rendered, 2).security_context.unwrap();
+    assert_eq!(last.run_as_user, Some(1001));
+    let pod_context = spec(&rendered).security_context.as_ref().unwrap();
+    assert_eq!(pod_context.fs_group, Some(100), "the pod's own is kept");
+    assert_eq!(pod_context.supplemental_groups.as_deref(), Some(&[100][..]));
+    assert!(has_note(
+        &rendered,
+        Action::Override,
+        "securityContext.runAsUser"
+    ));
+    assert!(has_note(
+        &rendered,
+        Action::Override,
+        "securityContext.runAsGroup"
+    ));
+    assert!(has_note(
+        &rendered,
+        Action::Add,
+        "securityContext.supplementalGroups 100"
+    ));
+    let why = &rendered
+        .report
+        .notes
+        .iter()
+        .find(|n| n.field == "securityContext.runAsUser")
+        .unwrap()
+        .detail;
+    assert!(why.starts_with("1001 (NB_UID: "), "{why}");
+    assert!(
+        why.contains("root-owned files") && why.contains("sudo"),
+        "{why}"
+    );
+}
+
+#[test]
+fn a_root_start_with_nb_uid_only_takes_the_users_group() {
+    let rendered = root_start_case(&[("NB_UID", "1000")]).render();
+    assert_eq!(run_as(&rendered), (Some(1000), Some(100)));
+    let pod_context = spec(&rendered).security_context.as_ref().unwrap();
+    assert_eq!(pod_context.supplemental_groups, None);
+}
+
+#[test]
+fn a_root_start_without_nb_uid_stays_root() {
+    let rendered = root_start_case(&[]).render();
+    assert_eq!(run_as(&rendered), (Some(0), None));
+    assert!(rendered.report.warnings.is_empty());
+}
+
+#[test]
+fn the_config_files_ids_win_over_nb_uid() {
+    let mut case = root_start_case(&[("NB_UID", "1001"), ("NB_GID", "2000")]);
+    case.settings.run_as_user = Some(3000);
+    let rendered = case.render();
+    assert_eq!(run_as(&rendered), (Some(3000), Some(2000)));
+}
+
 #[test]
 fn service_account_is_copied_and_can_be_overridden() {
     let rendered = case().render();
