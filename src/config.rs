@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{anyhow, bail, Context, Result};
 use k8s_openapi::api::core::v1::{
     EnvVar, LocalObjectReference, ResourceRequirements, Volume, VolumeMount,
 };
@@ -12,7 +12,8 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde::{Deserialize, Serialize};
 
 use crate::checks::{kube_names, resources, schedule};
-use crate::cli::OverrideArgs;
+use crate::cli::{parse_duration, OverrideArgs};
+use crate::run_policy::{self, Key, PolicySources, RunPolicy};
 use crate::yaml;
 
 pub const CONFIG_ENV: &str = "JUPYTERFLOW_CONFIG_FILE";
@@ -52,6 +53,49 @@ pub struct ConfigSpec {
     pub volumes: Vec<Volume>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub volume_mounts: Vec<VolumeMount>,
+    /// Our own keys: run-policy defaults for every workflow (flags and a workflow file's keys
+    /// win over them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retries: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_timeout: Option<DurationText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DurationText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_succeeded: Option<DurationText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep_failed: Option<DurationText>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parallelism: Option<u32>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub annotations: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub on_exit: Option<String>,
+}
+
+/// A duration as written in the config file (`30m`, `1h30m`, or a number of seconds), kept as
+/// text so that `config` shows it as written; checked in [`Settings::merge`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct DurationText(pub String);
+
+impl<'de> Deserialize<'de> for DurationText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged, expecting = "a duration, e.g. 30m, 1h30m or 2d")]
+        enum Written {
+            Text(String),
+            Seconds(u64),
+            Fraction(f64),
+        }
+        Ok(DurationText(match Written::deserialize(deserializer)? {
+            Written::Text(text) => text,
+            Written::Seconds(seconds) => seconds.to_string(),
+            Written::Fraction(seconds) => seconds.to_string(),
+        }))
+    }
 }
 
 /// Where the config file is, and whether it was named explicitly.
@@ -144,6 +188,15 @@ spec:
 #   volumeMounts:
 #   - name: nas001
 #     mountPath: /nas001
+#   retries: 2                                    # run policy of every workflow: a workflow
+#   stepTimeout: 30m                              # file's keys and the flags win over these
+#   deadline: 12h
+#   keepSucceeded: 1d
+#   keepFailed: 7d
+#   parallelism: 4
+#   labels: {team: ml}
+#   annotations: {owner: alice}
+#   onExit: python notify.py \"$WORKFLOW_STATUS\"
 ";
 
 /// A value with where it came from, for `--explain`.
@@ -200,31 +253,20 @@ pub struct Settings {
     pub schedule: Option<String>,
     pub timezone: Option<String>,
     pub legacy_schedule: bool,
-    /// `--parallelism`: at most this many pods of the workflow at once.
-    pub parallelism: Option<u32>,
-    /// `--label` and `--annotation` on the workflow, checked as the API server checks them.
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
-    /// `--retries`, `--step-timeout`, `--deadline`, `--keep-succeeded`, `--keep-failed`.
-    pub run_policy: RunPolicy,
-    /// `--on-exit`: a command run after the pipeline, whatever its outcome.
-    pub on_exit: Option<String>,
-}
-
-/// How steps retry and time out, and how long finished workflows stay.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RunPolicy {
-    pub retries: Option<u32>,
-    pub step_timeout: Option<std::time::Duration>,
-    pub deadline: Option<std::time::Duration>,
-    pub keep_succeeded: Option<std::time::Duration>,
-    pub keep_failed: Option<std::time::Duration>,
+    /// `--retries`, `--step-timeout`, `--deadline`, `--keep-succeeded`, `--keep-failed`,
+    /// `--parallelism`, `--label`, `--annotation`, `--on-exit`, and the config file's defaults
+    /// for them; a workflow file's keys go between the two (see [`PolicySources::choose`]).
+    pub run_policy: PolicySources,
 }
 
 impl Settings {
     pub fn merge(flags: &OverrideArgs, config: ConfigSpec) -> Result<Settings> {
         const CONFIG: &str = "config file";
         check_config_values(&config)?;
+        let run_policy = PolicySources {
+            flags: flag_run_policy(flags)?,
+            config_file: config_run_policy(&config)?,
+        };
         let mut env: Vec<Sourced<EnvVar>> = config
             .env
             .into_iter()
@@ -270,23 +312,6 @@ impl Settings {
                 },
             );
         }
-        let mut labels = BTreeMap::new();
-        for pair in &flags.labels {
-            let (key, value) = split_key_value(pair, "--label")?;
-            kube_names::check_label(key, value, "--label")?;
-            labels.insert(key.to_string(), value.to_string());
-        }
-        let mut annotations = BTreeMap::new();
-        for pair in &flags.annotations {
-            let (key, value) = split_key_value(pair, "--annotation")?;
-            if let Some(problem) = kube_names::qualified_name_problem(key) {
-                anyhow::bail!(
-                    "invalid --annotation key {key:?}: {problem} (an annotation key is [prefix/]name, \
-                     e.g. owner or example.com/ticket)"
-                );
-            }
-            annotations.insert(key.to_string(), value.to_string());
-        }
         let cpu = flags
             .cpu
             .as_deref()
@@ -326,19 +351,65 @@ impl Settings {
             schedule: flags.schedule.clone(),
             timezone: flags.timezone.clone(),
             legacy_schedule: flags.legacy_schedule,
-            parallelism: flags.parallelism,
-            labels,
-            annotations,
-            run_policy: RunPolicy {
-                retries: flags.retries,
-                step_timeout: flags.step_timeout,
-                deadline: flags.deadline,
-                keep_succeeded: flags.keep_succeeded,
-                keep_failed: flags.keep_failed,
-            },
-            on_exit: flags.on_exit.clone(),
+            run_policy,
         })
     }
+}
+
+/// The run policy the flags give (clap has parsed the numbers and durations).
+fn flag_run_policy(flags: &OverrideArgs) -> Result<RunPolicy> {
+    let mut labels = BTreeMap::new();
+    for pair in &flags.labels {
+        let (key, value) = split_key_value(pair, "--label")?;
+        kube_names::check_label(key, value, "--label")?;
+        labels.insert(key.to_string(), value.to_string());
+    }
+    let mut annotations = BTreeMap::new();
+    for pair in &flags.annotations {
+        let (key, value) = split_key_value(pair, "--annotation")?;
+        annotations.insert(key.to_string(), value.to_string());
+    }
+    run_policy::check_annotations(&annotations, "--annotation")?;
+    Ok(RunPolicy {
+        retries: flags.retries,
+        step_timeout: flags.step_timeout,
+        deadline: flags.deadline,
+        keep_succeeded: flags.keep_succeeded,
+        keep_failed: flags.keep_failed,
+        parallelism: flags.parallelism,
+        labels,
+        annotations,
+        on_exit: flags.on_exit.clone(),
+    })
+}
+
+/// The config file's run-policy defaults, checked as the flags are; messages name the keys.
+fn config_run_policy(config: &ConfigSpec) -> Result<RunPolicy> {
+    let duration = |text: &Option<DurationText>, key: Key| {
+        text.as_ref()
+            .map(|DurationText(text)| {
+                parse_duration(text).map_err(|problem| {
+                    anyhow!("invalid config file {}: {problem}", key.config_key())
+                })
+            })
+            .transpose()
+    };
+    if config.parallelism == Some(0) {
+        bail!("invalid config file parallelism: 0; write a whole number, 1 or more, e.g. 4");
+    }
+    run_policy::check_labels(&config.labels, "config file labels")?;
+    run_policy::check_annotations(&config.annotations, "config file annotations")?;
+    Ok(RunPolicy {
+        retries: config.retries,
+        step_timeout: duration(&config.step_timeout, Key::StepTimeout)?,
+        deadline: duration(&config.deadline, Key::Deadline)?,
+        keep_succeeded: duration(&config.keep_succeeded, Key::KeepSucceeded)?,
+        keep_failed: duration(&config.keep_failed, Key::KeepFailed)?,
+        parallelism: config.parallelism,
+        labels: config.labels.clone(),
+        annotations: config.annotations.clone(),
+        on_exit: config.on_exit.clone(),
+    })
 }
 
 fn split_key_value<'a>(pair: &'a str, flag: &str) -> Result<(&'a str, &'a str)> {
@@ -388,6 +459,7 @@ fn check_config_values(config: &ConfigSpec) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn jupyterflow_config_keys_are_accepted() {
@@ -417,6 +489,66 @@ mod tests {
         );
         assert_eq!(spec.env.len(), 2);
         assert!(spec.env[1].value_from.is_some());
+    }
+
+    #[test]
+    fn run_policy_defaults_come_from_the_config_file_and_flags_win() {
+        let config = parse(
+            "spec:\n  retries: 2\n  stepTimeout: 30m\n  deadline: 3600\n  keepSucceeded: 1d\n  \
+             keepFailed: 1.5\n  parallelism: 4\n  labels: {team: ml}\n  annotations: {owner: a}\n  \
+             onExit: notify\n",
+        )
+        .unwrap();
+        assert_eq!(config.deadline, Some(DurationText("3600".into())));
+        let flags = OverrideArgs {
+            retries: Some(5),
+            labels: vec!["team=vision".into()],
+            ..Default::default()
+        };
+        let settings = Settings::merge(&flags, config).unwrap();
+        let sources = &settings.run_policy;
+        assert_eq!(sources.flags.retries, Some(5));
+        let from_config = &sources.config_file;
+        assert_eq!(from_config.retries, Some(2));
+        assert_eq!(from_config.step_timeout, Some(Duration::from_secs(1800)));
+        assert_eq!(from_config.deadline, Some(Duration::from_secs(3600)));
+        assert_eq!(
+            from_config.keep_succeeded,
+            Some(Duration::from_secs(86_400))
+        );
+        assert_eq!(from_config.keep_failed, Some(Duration::from_millis(1500)));
+        assert_eq!(from_config.parallelism, Some(4));
+        assert_eq!(from_config.on_exit.as_deref(), Some("notify"));
+        let chosen = sources.choose(&RunPolicy::default());
+        assert_eq!(chosen.retries.unwrap().value, 5);
+        assert_eq!(chosen.labels["team"].value, "vision");
+        assert_eq!(chosen.annotations["owner"].value, "a");
+    }
+
+    #[test]
+    fn config_run_policy_values_are_checked() {
+        let config_error = |text: &str| match parse(text) {
+            Ok(spec) => Settings::merge(&OverrideArgs::default(), spec)
+                .unwrap_err()
+                .to_string(),
+            Err(err) => format!("{err:#}"),
+        };
+        assert_eq!(
+            config_error("spec:\n  stepTimeout: 3x\n"),
+            "invalid config file stepTimeout: \"3x\" is not a duration; write e.g. 90s, 30m, \
+             1h30m or 2h"
+        );
+        assert!(config_error("spec:\n  keepFailed: 0\n").starts_with(
+            "invalid config file keepFailed: \"0\": the duration must be more than 0"
+        ));
+        assert!(config_error("spec:\n  parallelism: 0\n")
+            .starts_with("invalid config file parallelism: 0"));
+        assert!(config_error("spec:\n  retries: -1\n").contains("retries"));
+        assert!(config_error("spec:\n  labels: {'a b': x}\n")
+            .starts_with("invalid config file labels key \"a b\""));
+        assert!(config_error("spec:\n  annotations: {'-a': x}\n")
+            .starts_with("invalid config file annotations key \"-a\""));
+        assert!(config_error("spec:\n  deadline: [1]\n").contains("a duration, e.g. 30m"));
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod names;
 pub mod output;
 pub mod pipeline;
 pub mod render;
+pub mod run_policy;
 pub mod source;
 pub mod steps_account;
 pub mod submit;
@@ -342,8 +343,12 @@ fn read_pipeline(args: &PipelineArgs, settings: &Settings) -> Result<(Pipeline, 
             ))
         }
     };
-    if let Some(text) = &settings.on_exit {
-        pipeline.exit_handler = Some(pipeline::exit_step(text, &pipeline)?);
+    // A workflow file's `on_exit` is in the pipeline already; a flag replaces it, and the
+    // config file's is used when neither gives one.
+    let on_exit = settings.run_policy.choose(&pipeline.run_policy).on_exit;
+    if let Some(chosen) = on_exit.filter(|c| c.source != run_policy::Source::WorkflowFile) {
+        let what = chosen.origin(run_policy::Key::OnExit);
+        pipeline.exit_handler = Some(pipeline::exit_step(&chosen.value, &pipeline, &what)?);
     }
     let workdir = match (&settings.workdir, &args.file) {
         (Some(dir), _) => normalize_workdir(dir)?,

@@ -24,6 +24,7 @@ use crate::names;
 use crate::pipeline::notebook::{Runner, WORKFLOW_NAME};
 use crate::pipeline::sweep::placeholder;
 use crate::pipeline::{Pipeline, Step, StepOverrides};
+use crate::run_policy::{ChosenPolicy, Key};
 
 /// The DAG template that runs the steps; no step may have this name.
 pub const ENTRYPOINT: &str = "pipeline";
@@ -128,6 +129,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     } = *input;
     let pod_spec = pod.spec.clone().unwrap_or_default();
     let pod_name = pod.metadata.name.clone().unwrap_or_default();
+    let policy = settings.run_policy.choose(&pipeline.run_policy);
 
     ensure!(
         !pipeline.steps.iter().any(|s| s.name == ENTRYPOINT),
@@ -227,7 +229,12 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let exit_template = pipeline.exit_handler.as_ref().map(|step| {
         let mut container = containers.pop().expect("the exit handler's container");
         exit_handler::tell_the_outcome(&mut container);
-        report.note(Action::Add, "onExit", exit_handler::explain(&step.text));
+        let origin = policy.on_exit.as_ref().map(|c| c.origin(Key::OnExit));
+        report.note(
+            Action::Add,
+            "onExit",
+            exit_handler::explain(&step.text, origin.as_deref().unwrap_or("--on-exit")),
+        );
         Template {
             name: step.name.clone(),
             container: Some(container),
@@ -255,7 +262,7 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         name
     });
 
-    run_policy::apply_to_steps(&mut templates, &settings.run_policy, &mut report);
+    run_policy::apply_to_steps(&mut templates, &pipeline.steps, &policy, &mut report);
     // In the order --explain has always told them.
     let service_account_name = choose_service_account(&pod_spec, settings, &mut report);
     let image_pull_secrets = copy_image_pull_secrets(&pod_spec, settings, &mut report);
@@ -321,11 +328,11 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         pod_spec_patch: placements.shared.pod_spec_patch,
         volumes,
         pod_metadata: Some(step_pod_metadata(&pod_name, &mut report)),
-        parallelism: workflow_parallelism(settings, &mut report),
+        parallelism: workflow_parallelism(&policy, &mut report),
         on_exit,
         ..WorkflowSpec::default()
     };
-    run_policy::apply_to_workflow(&mut spec, &settings.run_policy, &mut report);
+    run_policy::apply_to_workflow(&mut spec, &policy, &mut report);
     note_dropped_pod_fields(pod, &mut report);
     if let Some(namespace) = &settings.namespace {
         checks::namespace::check_objects_exist_in(
@@ -359,8 +366,8 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
     let metadata = ObjectMeta {
         generate_name: Some(generate_name),
         namespace: choose_namespace(pod, settings, cluster, &mut report),
-        labels: Some(labels_with_flags(&pod_name, settings, &mut report)),
-        annotations: annotations_from_flags(settings, &mut report),
+        labels: Some(workflow_labels_with_users(&pod_name, &policy, &mut report)),
+        annotations: users_annotations(&policy, &mut report),
         ..ObjectMeta::default()
     };
 
@@ -470,12 +477,16 @@ fn dag_tasks(pipeline: &Pipeline) -> Vec<DagTask> {
 }
 
 /// `--parallelism N`: at most N pods of the workflow run at once.
-fn workflow_parallelism(settings: &Settings, report: &mut Report) -> Option<i64> {
-    let limit = settings.parallelism?;
+fn workflow_parallelism(policy: &ChosenPolicy, report: &mut Report) -> Option<i64> {
+    let chosen = policy.parallelism.as_ref()?;
+    let limit = chosen.value;
     report.note(
         Action::Add,
         "parallelism",
-        format!("{limit} (--parallelism: at most {limit} steps or sweep points run at once)"),
+        format!(
+            "{limit}: at most {limit} steps or sweep points run at once ({})",
+            chosen.origin(Key::Parallelism)
+        ),
     );
     Some(i64::from(limit))
 }
@@ -1275,35 +1286,42 @@ fn copy_affinity(
 }
 
 /// Our labels plus `--label` (ours win: the managed-by label is how the tool finds its runs).
-fn labels_with_flags(
+/// The user's labels (`--label`, a file's or the config file's `labels`), then ours, which win.
+fn workflow_labels_with_users(
     pod_name: &str,
-    settings: &Settings,
+    policy: &ChosenPolicy,
     report: &mut Report,
 ) -> BTreeMap<String, String> {
-    let mut labels = settings.labels.clone();
-    for (key, value) in &settings.labels {
+    let mut labels = BTreeMap::new();
+    for (key, chosen) in &policy.labels {
         report.note(
             Action::Add,
             format!("label {key}"),
-            format!("{value} (--label)"),
+            format!("{} ({})", chosen.value, chosen.origin(Key::Labels)),
         );
+        labels.insert(key.clone(), chosen.value.clone());
     }
     labels.extend(workflow_labels(pod_name));
     labels
 }
 
-fn annotations_from_flags(
-    settings: &Settings,
+fn users_annotations(
+    policy: &ChosenPolicy,
     report: &mut Report,
 ) -> Option<BTreeMap<String, String>> {
-    for key in settings.annotations.keys() {
+    for (key, chosen) in &policy.annotations {
         report.note(
             Action::Add,
             format!("annotation {key}"),
-            "on the workflow (--annotation)",
+            format!("on the workflow ({})", chosen.origin(Key::Annotations)),
         );
     }
-    (!settings.annotations.is_empty()).then(|| settings.annotations.clone())
+    let annotations: BTreeMap<String, String> = policy
+        .annotations
+        .iter()
+        .map(|(key, chosen)| (key.clone(), chosen.value.clone()))
+        .collect();
+    (!annotations.is_empty()).then_some(annotations)
 }
 
 fn workflow_labels(pod_name: &str) -> BTreeMap<String, String> {

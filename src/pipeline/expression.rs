@@ -55,7 +55,7 @@ pub fn parse(expr: &str, mode: CommandMode) -> Result<Pipeline> {
         name: None,
         schedule: None,
         steps: parser.steps,
-        exit_handler: None,
+        ..Pipeline::default()
     };
     validate(&pipeline).map_err(|err| anyhow!("invalid pipeline expression: {err}"))?;
     Ok(pipeline)

@@ -21,6 +21,7 @@
 //! - 1 >> train >> 3          # a chain in one entry
 //! - 1 >> [2, 3]              # a flat group of jobs
 //! schedule: "*/2 * * * *"
+//! retries: 2                 # run policy, as the flags (see file_policy.rs); per job too
 //! ```
 //!
 //! A `command` list is an exact argv. In shell mode it is joined with shell quoting for
@@ -39,10 +40,14 @@ use serde::Deserialize;
 
 use crate::checks;
 
+use super::file_policy::{
+    read_job_policy, read_workflow_policy, top_level_line, KeyError, WrittenPolicy,
+};
 use super::notebook::{is_notebook, notebook_command};
 use super::sweep::{combinations, command_and_sweep, placeholder};
 use super::{
-    check_step_name, step_command, validate, CommandMode, Pipeline, Step, StepOverrides, Sweep,
+    check_step_name, exit_step, step_command, validate, CommandMode, Pipeline, Step, StepOverrides,
+    Sweep,
 };
 
 /// The resource a job's `gpu: N` asks for.
@@ -113,20 +118,57 @@ pub fn parse(text: &str, origin: &str, force_shell: bool) -> Result<Pipeline> {
             )
         })?;
     }
-    let pipeline = Pipeline {
+    let run_policy = read_workflow_policy(WrittenPolicy {
+        retries: file.retries.map(Scalar::into_text),
+        step_timeout: file.step_timeout.map(Scalar::into_text),
+        deadline: file.deadline.map(Scalar::into_text),
+        keep_succeeded: file.keep_succeeded.map(Scalar::into_text),
+        keep_failed: file.keep_failed.map(Scalar::into_text),
+        parallelism: file.parallelism.map(Scalar::into_text),
+        labels: texts(file.labels),
+        annotations: texts(file.annotations),
+        on_exit: file.on_exit,
+    })
+    .map_err(|KeyError { key, message }| {
+        anyhow!(
+            "{}{message}",
+            origin_and_line(origin, top_level_line(text, key))
+        )
+    })?;
+    let mut pipeline = Pipeline {
         name,
         schedule: file.schedule,
         steps,
         exit_handler: None,
+        run_policy,
     };
     validate(&pipeline).map_err(|err| anyhow!("{origin}: {err}"))?;
+    if let Some(command) = &pipeline.run_policy.on_exit {
+        let handler = exit_step(command, &pipeline, "on_exit").map_err(|err| {
+            anyhow!(
+                "{}{err}",
+                origin_and_line(origin, top_level_line(text, "on_exit"))
+            )
+        })?;
+        pipeline.exit_handler = Some(handler);
+    }
     Ok(pipeline)
+}
+
+/// A map of scalars as text (label values may be written as numbers or bools).
+fn texts(map: Option<BTreeMap<String, Scalar>>) -> BTreeMap<String, String> {
+    map.unwrap_or_default()
+        .into_iter()
+        .map(|(key, Scalar(value))| (key, value))
+        .collect()
 }
 
 #[derive(Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a workflow file: a map with `jobs:` and optionally `name`, `cmd_mode`, `dags`, `schedule`"
+    expecting = "a workflow file: a map with `jobs:` and optionally `name`, `cmd_mode`, `dags`, `schedule`, \
+                 `retries`, `step_timeout`, `deadline`, `keep_succeeded`, `keep_failed`, `parallelism`, \
+                 `labels`, `annotations`, `on_exit`"
 )]
 struct WorkflowFile {
     /// JupyterFlow writes it; nothing depends on it.
@@ -137,6 +179,16 @@ struct WorkflowFile {
     cmd_mode: Option<CommandMode>,
     dags: Option<Vec<Scalar>>,
     schedule: Option<String>,
+    // The run policy, as the flags of the same names (see file_policy.rs).
+    retries: Option<Scalar>,
+    step_timeout: Option<Scalar>,
+    deadline: Option<Scalar>,
+    keep_succeeded: Option<Scalar>,
+    keep_failed: Option<Scalar>,
+    parallelism: Option<Scalar>,
+    labels: Option<BTreeMap<String, Scalar>>,
+    annotations: Option<BTreeMap<String, Scalar>>,
+    on_exit: Option<String>,
 }
 
 /// A `jobs:` entry: JupyterFlow's plain command string, or a map with per-job settings.
@@ -160,6 +212,9 @@ struct JobSpec {
     node_selector: Option<BTreeMap<String, Scalar>>,
     sweep: Option<Ordered<Vec<Scalar>>>,
     parallelism: Option<u32>,
+    /// Over the workflow's `retries` and `step_timeout`, for this job only.
+    retries: Option<Scalar>,
+    timeout: Option<Scalar>,
 }
 
 /// A map read in the order it was written (a sweep's first key varies slowest).
@@ -181,6 +236,12 @@ struct Resources {
 
 /// A string, number or bool, kept as text: YAML makes `10`, `0.5` and `true` non-strings.
 struct Scalar(String);
+
+impl Scalar {
+    fn into_text(self) -> String {
+        self.0
+    }
+}
 
 fn step_from_job(
     index: usize,
@@ -272,12 +333,19 @@ fn step_from_job(
             check_job_values(spec.image.as_deref(), &env, resources.as_ref()).map_err(in_job)?;
             let node_selector = job_node_selector(spec.node_selector).map_err(in_job)?;
             check_job_gpu(spec.gpu, resources.as_ref()).map_err(in_job)?;
+            let (retries, timeout) = read_job_policy(
+                spec.retries.map(Scalar::into_text),
+                spec.timeout.map(Scalar::into_text),
+            )
+            .map_err(in_job)?;
             let overrides = StepOverrides {
                 image: spec.image,
                 env,
                 resources,
                 gpu: spec.gpu,
                 node_selector,
+                retries,
+                timeout,
             };
             (name, text, command, overrides, sweep, notebook)
         }
@@ -830,7 +898,9 @@ impl<'de> Deserialize<'de> for JobCommand {
 mod tests {
     use super::*;
     use crate::pipeline::notebook::Runner;
+    use crate::run_policy::RunPolicy;
     use std::collections::BTreeSet;
+    use std::time::Duration;
 
     fn parsed(text: &str) -> Pipeline {
         match parse(text, "workflow.yaml", false) {
@@ -1605,6 +1675,124 @@ mod tests {
         assert_eq!(
             parsed("jobs:\n- command: [echo, '&&']\n").steps[0].command,
             vec!["echo", "&&"]
+        );
+    }
+
+    #[test]
+    fn run_policy_keys_at_the_top_and_per_job() {
+        let pipeline = parsed(
+            "retries: 1\nstep_timeout: 30m\ndeadline: 12h\nkeep_succeeded: 2h\nkeep_failed: 3d\n\
+             parallelism: 2\nlabels: {team: vision, ci-run: 1234}\nannotations: {owner: alice}\n\
+             jobs:\n- python prep.py\n- name: train\n  command: python train.py\n  retries: 3\n  timeout: 4h\n\
+             - name: sweep\n  command: python s.py {1..3}\n  parallelism: 1\n  timeout: 90\n",
+        );
+        let policy = &pipeline.run_policy;
+        assert_eq!(policy.retries, Some(1));
+        assert_eq!(policy.step_timeout, Some(Duration::from_secs(1800)));
+        assert_eq!(policy.deadline, Some(Duration::from_secs(43_200)));
+        assert_eq!(policy.keep_succeeded, Some(Duration::from_secs(7200)));
+        assert_eq!(policy.keep_failed, Some(Duration::from_secs(259_200)));
+        assert_eq!(policy.parallelism, Some(2));
+        assert_eq!(policy.labels["ci-run"], "1234");
+        assert_eq!(policy.annotations["owner"], "alice");
+        let own: Vec<(Option<u32>, Option<Duration>)> = pipeline
+            .steps
+            .iter()
+            .map(|s| (s.overrides.retries, s.overrides.timeout))
+            .collect();
+        assert_eq!(
+            own,
+            [
+                (None, None),
+                (Some(3), Some(Duration::from_secs(14_400))),
+                (None, Some(Duration::from_secs(90))),
+            ]
+        );
+        // A sweep's own `parallelism:` stays the sweep's.
+        assert_eq!(
+            pipeline.steps[2].sweep.as_ref().unwrap().parallelism,
+            Some(1)
+        );
+        assert_eq!(parsed("jobs: [a]\n").run_policy, RunPolicy::default());
+    }
+
+    #[test]
+    fn run_policy_values_are_checked_as_the_flags_are() {
+        assert_eq!(
+            error("jobs: [a]\nretries: -1\n"),
+            "workflow.yaml: line 2: invalid retries: \"-1\" is not a number of retries; write a \
+             whole number, 0 or more, e.g. 2"
+        );
+        assert_eq!(
+            error("jobs:\n- name: train\n  command: a\n  timeout: 2 hours\n"),
+            "workflow.yaml: job 1 (train): invalid timeout: \"2 hours\" is not a duration; write \
+             e.g. 90s, 30m, 1h30m or 2h"
+        );
+        assert_error(
+            "jobs:\n- command: a\n  retries: 1.5\n",
+            &["job 1 (job-1): invalid retries: \"1.5\""],
+        );
+        assert_error(
+            "deadline: 0s\njobs: [a]\n",
+            &["line 1: invalid deadline: \"0s\": the duration must be more than 0"],
+        );
+        assert_error(
+            "jobs: [a]\nparallelism: 0\n",
+            &["line 2: invalid parallelism: \"0\"", "1 or more"],
+        );
+        assert_error(
+            "jobs: [a]\nlabels: {ci run: x}\n",
+            &["line 2: invalid labels key \"ci run\""],
+        );
+        assert_error(
+            "jobs: [a]\nlabels: {run: a b}\n",
+            &["invalid labels value \"a b\" for run"],
+        );
+        assert_error(
+            "jobs: [a]\nannotations: {-x: y}\n",
+            &["invalid annotations key \"-x\""],
+        );
+        assert_error("jobs: [a]\nlabels: [a]\n", &["invalid type", "line 2"]);
+    }
+
+    #[test]
+    fn misspelled_run_policy_keys_are_refused() {
+        assert_error(
+            "jobs: [a]\nretry: 2\n",
+            &[
+                "unknown field `retry`",
+                "`retries`",
+                "`step_timeout`",
+                "line 2",
+            ],
+        );
+        // `timeout:` is a job's; the workflow's is `step_timeout:` (and `deadline:`).
+        assert_error(
+            "jobs: [a]\ntimeout: 2h\n",
+            &["unknown field `timeout`", "`step_timeout`", "`deadline`"],
+        );
+        assert_error(
+            "jobs:\n- command: a\n  step_timeout: 2h\n",
+            &["unknown field `step_timeout`", "`timeout`", "line 3"],
+        );
+    }
+
+    #[test]
+    fn on_exit_in_a_file_is_the_exit_handler() {
+        let pipeline = parsed("jobs: [a]\non_exit: python notify.py \"$WORKFLOW_STATUS\"\n");
+        let handler = pipeline.exit_handler.expect("an exit handler");
+        assert_eq!(
+            handler.command,
+            ["/bin/sh", "-c", "python notify.py \"$WORKFLOW_STATUS\""]
+        );
+        assert_eq!(
+            error("jobs: [a]\non_exit: notify {a,b}\n"),
+            "workflow.yaml: line 2: on_exit runs once, but `notify {a,b}` holds a sweep (a brace \
+             list or range); quote the braces to pass them literally, e.g. '{a,b}'"
+        );
+        assert_error(
+            "jobs:\n- {name: on-exit, command: a}\non_exit: b\n",
+            &["a job is named \"on-exit\", which is the name of the on_exit step"],
         );
     }
 

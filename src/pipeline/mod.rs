@@ -3,13 +3,17 @@
 //! No I/O happens in this module: callers hand in text.
 
 use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, ensure, Result};
 use k8s_openapi::api::core::v1::ResourceRequirements;
 use serde::Deserialize;
 
+use crate::run_policy::RunPolicy;
+
 pub mod expression;
 pub mod file;
+mod file_policy;
 pub mod notebook;
 pub mod sweep;
 
@@ -41,23 +45,26 @@ pub struct Pipeline {
     pub steps: Vec<Step>,
     /// Runs after the pipeline, whatever its outcome (`--on-exit`); never a sweep.
     pub exit_handler: Option<Step>,
+    /// A workflow file's run-policy keys (`retries:`, `deadline:`, `labels:`, ...).
+    pub run_policy: RunPolicy,
 }
 
 /// The exit handler's template name.
 pub const EXIT_HANDLER: &str = "on-exit";
 
 /// The step `--on-exit CMD` runs after the pipeline: a command or a notebook, once. A command
-/// always runs with `/bin/sh -c`, so `$WORKFLOW_STATUS` in it expands.
-pub fn exit_step(text: &str, pipeline: &Pipeline) -> Result<Step> {
+/// always runs with `/bin/sh -c`, so `$WORKFLOW_STATUS` in it expands. `what` names where the
+/// command was given (`--on-exit`, a file's `on_exit`), for messages.
+pub fn exit_step(text: &str, pipeline: &Pipeline, what: &str) -> Result<Step> {
     ensure!(
         !pipeline.steps.iter().any(|s| s.name == EXIT_HANDLER),
-        "a job is named {EXIT_HANDLER:?}, which is the name of the --on-exit step; rename the job"
+        "a job is named {EXIT_HANDLER:?}, which is the name of the {what} step; rename the job"
     );
     let (command, sweep, notebook) = step_command(text, CommandMode::Shell, EXIT_HANDLER)
-        .map_err(|err| anyhow!("--on-exit: {err}"))?;
+        .map_err(|err| anyhow!("{what}: {err}"))?;
     ensure!(
         sweep.is_none(),
-        "--on-exit runs once, but `{text}` holds a sweep (a brace list or range); quote the braces \
+        "{what} runs once, but `{text}` holds a sweep (a brace list or range); quote the braces \
          to pass them literally, e.g. '{{a,b}}'"
     );
     Ok(Step {
@@ -100,6 +107,9 @@ pub struct StepOverrides {
     pub gpu: Option<u32>,
     /// `node_selector:`, on top of the workflow's node selector (checked as labels).
     pub node_selector: BTreeMap<String, String>,
+    /// `retries:` and `timeout:` of this job, over the workflow's (`--retries`, `--step-timeout`).
+    pub retries: Option<u32>,
+    pub timeout: Option<Duration>,
 }
 
 /// Argo puts template names into pod names, which are DNS labels.

@@ -17,10 +17,11 @@ pub fn tell_the_outcome(container: &mut Container) {
     });
 }
 
-pub fn explain(text: &str) -> String {
+/// `origin` says where the command was given: `--on-exit`, `workflow file on_exit`, ...
+pub fn explain(text: &str, origin: &str) -> String {
     format!(
         "`{text}` runs with /bin/sh -c after the pipeline, also when it failed; \
-         ${OUTCOME_VARIABLE} holds the outcome (Succeeded, Failed or Error) (--on-exit)"
+         ${OUTCOME_VARIABLE} holds the outcome (Succeeded, Failed or Error) ({origin})"
     )
 }
 

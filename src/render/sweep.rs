@@ -30,7 +30,7 @@ pub const NODE_STATUS_BYTES: usize = 700;
 /// A sweep with its own `parallelism`: Argo limits the tasks of a DAG template, so the step's
 /// template is a DAG of one looping task, with the limit, and the points run `NAME-point`.
 pub fn limited_templates(step: &str, sweep: &Sweep, container: Container) -> Result<[Template; 2]> {
-    let point = format!("{step}-point");
+    let point = point_template(step);
     check_step_name(&point).map_err(|err| {
         anyhow!("job {step} has its own parallelism, so its points run a template `{point}`: {err}; shorten the job name")
     })?;
@@ -57,6 +57,11 @@ pub fn limited_templates(step: &str, sweep: &Sweep, container: Container) -> Res
             ..Template::default()
         },
     ])
+}
+
+/// The template that runs each point of a sweep with its own parallelism.
+pub fn point_template(step: &str) -> String {
+    format!("{step}-point")
 }
 
 /// The template's inputs: one parameter per swept value.
