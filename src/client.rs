@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{Node, PersistentVolumeClaim, Pod};
 use kube::config::{
     AuthInfo, Cluster, Context as KubeContext, KubeConfigOptions, Kubeconfig, NamedAuthInfo,
     NamedCluster, NamedContext,
@@ -20,6 +20,7 @@ use kube::core::Status;
 use kube::{Api, Client, Config};
 use tokio::time::Instant;
 
+use crate::render::gpu_node::{allocatable_gpus, NodeGpus};
 use crate::render::pin::{ClaimAccess, ClaimAccessByName};
 
 /// Where Kubernetes mounts a pod's service-account token, CA and namespace.
@@ -530,6 +531,24 @@ pub async fn read_claim_access(
         found.insert(claim.clone(), access);
     }
     Ok(found)
+}
+
+/// Reads the GPUs of the notebook's Node (one GET). A Node that may not be read, or is gone,
+/// is said so; only a failure to reach the server at all is an error.
+pub async fn read_node_gpus(connection: &Connection, node: &str) -> Result<NodeGpus> {
+    let api: Api<Node> = Api::all(connection.client.clone());
+    match with_retries(|| api.get(node)).await {
+        Ok(found) => Ok(NodeGpus::Allocatable(allocatable_gpus(&found))),
+        Err(Failure::Status(status)) if status.code == 404 => {
+            Ok(NodeGpus::Unreadable(format!("node {node} was not found")))
+        }
+        Err(Failure::Status(status)) if status.code == 403 => Ok(NodeGpus::Unreadable(format!(
+            "{} may not get nodes",
+            forbidden_user(connection, &status)
+        ))),
+        Err(failure) => Err(anyhow!(unreachable_message(connection, &failure)
+            .unwrap_or_else(|| format!("cannot read node {node:?}: {failure:?}")))),
+    }
 }
 
 #[cfg(test)]

@@ -56,6 +56,8 @@ pub enum Action {
     Drop,
     Override,
     Add,
+    /// A check of what the cluster can do with the manifest.
+    Check,
 }
 
 impl std::fmt::Display for Note {
@@ -65,6 +67,7 @@ impl std::fmt::Display for Note {
             Action::Drop => "drop",
             Action::Override => "override",
             Action::Add => "add",
+            Action::Check => "check",
         };
         write!(f, "{action:<8} {}: {}", self.field, self.detail)
     }
@@ -110,6 +113,9 @@ pub struct ClusterFacts {
     pub namespace: String,
     /// Access modes of the claims the steps mount (see [`pin::claims_to_check`]).
     pub claims: pin::ClaimAccessByName,
+    /// The GPUs of the notebook's node, read when GPU steps may be pinned to it
+    /// (see [`pin::may_pin`]).
+    pub notebook_node_gpus: Option<gpu_node::NodeGpus>,
 }
 
 pub struct Rendered {
@@ -145,10 +151,14 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
         .iter()
         .chain(&pipeline.exit_handler)
         .collect();
-    let uses_gpus: Vec<bool> = steps_and_exit
+    let step_gpus: Vec<gpu_node::StepGpus> = steps_and_exit
         .iter()
-        .map(|step| gpu::requests_gpus(Some(&own_resources(&default_resources, &step.overrides))))
+        .map(|step| {
+            let resources = own_resources(&default_resources, &step.overrides);
+            (step.name.as_str(), gpu::requested_gpus(Some(&resources)))
+        })
         .collect();
+    let uses_gpus: Vec<bool> = step_gpus.iter().map(|(_, gpus)| !gpus.is_empty()).collect();
     let kinds = placement::StepKinds::new(
         steps_and_exit
             .iter()
@@ -404,10 +414,23 @@ pub fn render(input: &RenderInput) -> Result<Rendered> {
             })
         }
     };
+    let mut pinned = None;
     if let Some(cluster) = cluster {
-        pin::pin_single_node_volumes(&mut manifest, pod, &cluster.claims, &mut report)?;
+        pinned = pin::pin_single_node_volumes(&mut manifest, pod, &cluster.claims, &mut report)?;
     }
-    pin::pin_host_path_volumes(&mut manifest, pod, &mut report);
+    let host_path = pin::pin_host_path_volumes(&mut manifest, pod, &mut report);
+    let pinned = pinned.or(host_path);
+    if let Some((node, pinned_by)) = pinned {
+        let facts = cluster.and_then(|c| c.notebook_node_gpus.as_ref());
+        gpu_node::check_pinned_gpu_steps(
+            &node,
+            &pinned_by,
+            &step_gpus,
+            facts,
+            container,
+            &mut report,
+        )?;
+    }
     sweep::check_workflow_size(&manifest, pipeline, &mut report);
     Ok(Rendered { manifest, report })
 }
@@ -1534,6 +1557,7 @@ fn warn_about_argo_expressions(env: &[EnvVar], pipeline: &Pipeline, report: &mut
 mod exit_handler;
 mod field_rules;
 pub mod gpu;
+pub mod gpu_node;
 mod name_resolution;
 pub mod pin;
 mod placement;

@@ -39,6 +39,34 @@ pub fn claims_to_check(pod: &Pod, container: &Container, settings: &Settings) ->
     persistent_volume_claims(&add_extra_volumes(volumes, settings, &mut unused))
 }
 
+/// Whether a render would pin the steps to the notebook's node, from what was read before
+/// rendering: a ReadWriteOnce claim they mount (a Workflow only: a CronWorkflow is not pinned
+/// for it), or a hostPath volume. Decides whether the Node is worth reading.
+pub fn may_pin(
+    pod: &Pod,
+    container: &Container,
+    settings: &Settings,
+    access: &ClaimAccessByName,
+    scheduled: bool,
+) -> bool {
+    let mut unused = Report::default();
+    let (volumes, _) = copy_volumes_mounted_by(pod, container, &mut unused);
+    let volumes = add_extra_volumes(volumes, settings, &mut unused);
+    let single_node_claim = persistent_volume_claims(&volumes).iter().any(|claim| {
+        matches!(access.get(claim), Some(ClaimAccess::Modes(modes)) if is_single_node(modes))
+    });
+    volumes.iter().any(|v| v.host_path.is_some()) || (single_node_claim && !scheduled)
+}
+
+/// ReadWriteOnce without ReadWriteMany: attached on one node at a time.
+fn is_single_node(modes: &[String]) -> bool {
+    let has = |mode: &str| modes.iter().any(|m| m == mode);
+    has(READ_WRITE_ONCE) && !has(READ_WRITE_MANY)
+}
+
+/// Where the steps were pinned: the notebook's node, and the volumes that pin them there.
+pub(super) type Pinned = Option<(String, String)>;
+
 /// The claims among `volumes`, in volume order, each once.
 fn persistent_volume_claims(volumes: &[Volume]) -> Vec<String> {
     let mut claims: Vec<String> = Vec::new();
@@ -60,7 +88,7 @@ pub(super) fn pin_single_node_volumes(
     pod: &Pod,
     access: &ClaimAccessByName,
     report: &mut Report,
-) -> Result<()> {
+) -> Result<Pinned> {
     let mut single_node = Vec::new();
     for claim in persistent_volume_claims(&manifest.workflow_spec().volumes) {
         let Some(access) = access.get(&claim) else {
@@ -80,7 +108,7 @@ pub(super) fn pin_single_node_volumes(
                          run the steps after stopping the notebook"
                     );
                 }
-                if has(READ_WRITE_ONCE) {
+                if is_single_node(modes) {
                     single_node.push(claim);
                 }
             }
@@ -95,27 +123,26 @@ pub(super) fn pin_single_node_volumes(
         }
     }
     if single_node.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let listed = single_node
         .iter()
         .map(|c| format!("{c:?}"))
         .collect::<Vec<_>>()
         .join(", ");
-    pin_to_the_notebooks_node(
-        manifest,
-        pod,
-        &format!("volume claim {listed} is ReadWriteOnce (one node at a time)"),
-        &format!("ReadWriteOnce claim {listed}"),
-        false,
-        report,
-    );
-    Ok(())
+    let short = format!("ReadWriteOnce claim {listed}");
+    let why = format!("volume claim {listed} is ReadWriteOnce (one node at a time)");
+    let node = pin_to_the_notebooks_node(manifest, pod, &why, &short, false, report);
+    Ok(node.map(|node| (node, short)))
 }
 
 /// Pins a Workflow's steps to the notebook's node when they mount one of its `hostPath`
 /// volumes: a directory of that node's own disk, which no other node has. Needs no cluster.
-pub(super) fn pin_host_path_volumes(manifest: &mut Manifest, pod: &Pod, report: &mut Report) {
+pub(super) fn pin_host_path_volumes(
+    manifest: &mut Manifest,
+    pod: &Pod,
+    report: &mut Report,
+) -> Pinned {
     let host_paths: Vec<String> = manifest
         .workflow_spec()
         .volumes
@@ -124,23 +151,19 @@ pub(super) fn pin_host_path_volumes(manifest: &mut Manifest, pod: &Pod, report: 
         .map(|v| format!("{:?}", v.name))
         .collect();
     if host_paths.is_empty() {
-        return;
+        return None;
     }
     let listed = host_paths.join(", ");
-    pin_to_the_notebooks_node(
-        manifest,
-        pod,
-        &format!("hostPath volume {listed} is a directory on one node's own disk"),
-        &format!("hostPath volume {listed}"),
-        true,
-        report,
-    );
+    let short = format!("hostPath volume {listed}");
+    let why = format!("hostPath volume {listed} is a directory on one node's own disk");
+    let node = pin_to_the_notebooks_node(manifest, pod, &why, &short, true, report);
+    node.map(|node| (node, short))
 }
 
 /// Requires the notebook's node for a Workflow's steps (`why`: what ties them to it; `short`:
 /// the same for the affinity's note). A CronWorkflow is pinned too when `pin_schedules` (a
 /// later run elsewhere would see another node's directory), else it gets a warning, as does a
-/// pod on no node yet.
+/// pod on no node yet. Returns the node, when pinned.
 fn pin_to_the_notebooks_node(
     manifest: &mut Manifest,
     pod: &Pod,
@@ -148,7 +171,7 @@ fn pin_to_the_notebooks_node(
     short: &str,
     pin_schedules: bool,
     report: &mut Report,
-) {
+) -> Option<String> {
     let node = pod
         .spec
         .as_ref()
@@ -165,7 +188,7 @@ fn pin_to_the_notebooks_node(
                  while the notebook runs, the steps wait for its node; use ReadWriteMany storage to \
                  avoid this"
             ));
-            return;
+            return None;
         }
     };
     let Some(node) = node else {
@@ -173,7 +196,7 @@ fn pin_to_the_notebooks_node(
             "{why}, and the pod is on no node yet (no spec.nodeName): the steps can only start on \
              the node that has it attached"
         ));
-        return;
+        return None;
     };
     spec.affinity = Some(require_node(spec.affinity.take(), node));
     // A step with an affinity of its own (a GPU step) gets Argo's whole affinity from it.
@@ -191,6 +214,7 @@ fn pin_to_the_notebooks_node(
         "{why}: the steps are pinned to the notebook's node {node}; use ReadWriteMany storage to \
          let them run anywhere"
     ));
+    Some(node.to_string())
 }
 
 /// Adds "node name is `node`" to the required node affinity, keeping the copied affinity: to

@@ -855,6 +855,7 @@ fn claims_read_from_the_cluster_pin_the_steps_and_a_pod_file_alone_does_not() {
             pin::ClaimAccess::Modes(vec!["ReadWriteOnce".into()]),
         )]
         .into(),
+        ..ClusterFacts::default()
     });
     let rendered = case.render();
     assert!(pinned(&rendered));
@@ -1675,4 +1676,95 @@ fn a_host_path_home_pins_the_steps_to_the_notebooks_node_even_offline() {
     case.settings.schedule = Some("0 3 * * *".into());
     let rendered = case.render();
     assert_eq!(required_nodes(spec(&rendered)), ["lab-node-1"]);
+}
+
+fn rwo_gpu_case(node_gpus: Option<gpu_node::NodeGpus>) -> Case {
+    let mut case = gpu_case();
+    case.pod = parse_pod(&GPU_POD.replace(
+        "volumes:\n  - {name: home, nfs: {server: nfs.example, path: /home/dana}}",
+        "nodeName: gpu-node-1\n  volumes:\n  - {name: home, persistentVolumeClaim: {claimName: claim-dana}}",
+    ))
+    .unwrap();
+    case.cluster = Some(ClusterFacts {
+        namespace: "jhub".into(),
+        claims: [(
+            "claim-dana".to_string(),
+            pin::ClaimAccess::Modes(vec!["ReadWriteOnce".into()]),
+        )]
+        .into(),
+        notebook_node_gpus: node_gpus,
+    });
+    case
+}
+
+fn node_gpus(count: i128) -> Option<gpu_node::NodeGpus> {
+    Some(gpu_node::NodeGpus::Allocatable(BTreeMap::from([(
+        "nvidia.com/gpu".to_string(),
+        count,
+    )])))
+}
+
+#[test]
+fn a_pinned_gpu_step_gets_the_node_in_its_own_affinity_too() {
+    let mut case = rwo_gpu_case(node_gpus(4));
+    case.pipeline.steps[1].overrides.gpu = Some(1);
+    let rendered = case.render();
+    assert_eq!(required_nodes(spec(&rendered)), ["gpu-node-1"]);
+    let gpu_step = spec(&rendered)
+        .templates
+        .iter()
+        .find(|t| t.name == "job-2")
+        .unwrap();
+    let own = WorkflowSpec {
+        affinity: gpu_step.affinity.clone(),
+        ..WorkflowSpec::default()
+    };
+    assert_eq!(required_nodes(&own), ["gpu-node-1"]);
+    assert!(rendered
+        .report
+        .notes
+        .iter()
+        .any(|n| n.action == Action::Check
+            && n.detail.contains("node gpu-node-1 has 4 nvidia.com/gpu")
+            && n.detail.contains("its Node's status.allocatable")));
+}
+
+#[test]
+fn gpu_steps_pinned_to_a_node_without_gpus_are_refused() {
+    let mut case = rwo_gpu_case(node_gpus(0));
+    case.settings.gpu = Some(1);
+    let err = case.try_render().err().unwrap().to_string();
+    assert!(
+        err.contains("node gpu-node-1 (ReadWriteOnce claim \"claim-dana\" is there)")
+            && err.contains("has 0 nvidia.com/gpu allocatable"),
+        "{err}"
+    );
+    // Without GPU steps the Node's GPUs do not matter.
+    case.settings.gpu = None;
+    case.render();
+}
+
+#[test]
+fn a_host_path_home_with_gpu_steps_falls_back_to_the_notebooks_gpus_offline() {
+    let mut case = case();
+    case.pod = parse_pod(HOST_PATH_POD).unwrap();
+    case.settings.gpu = Some(1);
+    let err = case.try_render().err().unwrap().to_string();
+    assert!(
+        err.contains("as the notebook requests none")
+            && err.contains("rendered without the cluster")
+            && err.contains("hostPath volume \"home\""),
+        "{err}"
+    );
+    let with_gpu = HOST_PATH_POD.replace(
+        "    volumeMounts:",
+        "    resources: {limits: {nvidia.com/gpu: \"1\"}}\n    volumeMounts:",
+    );
+    case.pod = parse_pod(&with_gpu).unwrap();
+    let rendered = case.render();
+    assert!(rendered
+        .report
+        .notes
+        .iter()
+        .any(|n| n.action == Action::Check && n.detail.contains("the notebook's own GPU request")));
 }
