@@ -961,6 +961,219 @@ fn claims_that_may_not_be_read_warn_and_the_submit_goes_on() {
     assert_eq!(required_node(&stored[0]["spec"]), None);
 }
 
+// ---- GPU steps pinned to the notebook's node ----------------------------------------------
+
+/// A Node of the test's own (named after its namespace: tests run in parallel), allocatable
+/// `gpus` nvidia.com/gpu if any, and the notebook pod bound to it (as the scheduler would).
+fn notebook_on_its_own_node(nb: &Notebook, gpus: Option<&str>) -> String {
+    let node = format!("node-{}", nb.namespace);
+    let object =
+        serde_json::json!({"apiVersion": "v1", "kind": "Node", "metadata": {"name": node}});
+    let (ok, _, stderr) = kubectl(
+        &nb.cluster.plane,
+        &["create", "-f", "-"],
+        Some(&object.to_string()),
+    );
+    assert!(ok, "create node {node}: {stderr}");
+    let mut allocatable = serde_json::json!({"cpu": "8", "memory": "32Gi", "pods": "110"});
+    if let Some(gpus) = gpus {
+        allocatable["nvidia.com/gpu"] = Value::from(gpus);
+    }
+    let status =
+        serde_json::json!({"status": {"capacity": allocatable, "allocatable": allocatable}});
+    let (ok, _, stderr) = kubectl(
+        &nb.cluster.plane,
+        &[
+            "patch",
+            "node",
+            &node,
+            "--subresource=status",
+            "--type=merge",
+            "-p",
+            &status.to_string(),
+        ],
+        None,
+    );
+    assert!(ok, "patch node {node} status: {stderr}");
+    let binding = serde_json::json!({
+        "apiVersion": "v1", "kind": "Binding",
+        "metadata": {"name": nb.pod, "namespace": nb.namespace},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": node},
+    });
+    let (ok, _, stderr) = kubectl(
+        &nb.cluster.plane,
+        &["create", "-f", "-"],
+        Some(&binding.to_string()),
+    );
+    assert!(ok, "bind pod {} to {node}: {stderr}", nb.pod);
+    node
+}
+
+/// The optional ClusterRole of the README's Storage section: get on nodes, for the notebook's
+/// account.
+fn allow_getting_nodes(nb: &Notebook) {
+    let name = format!("jupyterflow-nodes-{}", nb.namespace);
+    let objects = [
+        serde_json::json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+            "metadata": {"name": name},
+            "rules": [{"apiGroups": [""], "resources": ["nodes"], "verbs": ["get"]}],
+        }),
+        serde_json::json!({
+            "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+            "metadata": {"name": name},
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": common::NOTEBOOK_ACCOUNT, "namespace": nb.namespace}],
+        }),
+    ];
+    for object in objects {
+        let (ok, _, stderr) = kubectl(
+            &nb.cluster.plane,
+            &["create", "-f", "-"],
+            Some(&object.to_string()),
+        );
+        assert!(ok, "create {name}: {stderr}");
+    }
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn gpu_steps_pinned_to_a_node_without_gpus_are_refused_from_its_node() {
+    let nb = Notebook::new("gpu-cpu-node", "z2jh-dynamic-pod.yaml", false);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteOnce"]);
+    allow_getting_nodes(&nb);
+    let node = notebook_on_its_own_node(&nb, None);
+    let result = nb.render(&["--gpu", "1", "-c", "python train.py", "--submit"]);
+    let error = result.assert_error();
+    for part in [
+        format!("the notebook's node {node} (ReadWriteOnce claim \"claim-alice\" is there)"),
+        "has 0 nvidia.com/gpu allocatable (its Node's status.allocatable)".to_string(),
+        "ReadWriteMany".to_string(),
+    ] {
+        assert!(error.contains(&part), "{part:?} in {error}");
+    }
+    assert!(nb.workflows().is_empty());
+    // Steps without GPUs do not read the Node and are pinned as before.
+    let cpu = nb.render(&["-c", "python prep.py"]);
+    cpu.assert_ok();
+    assert_eq!(
+        required_node(&manifest(&cpu.stdout)["spec"]),
+        Some(node.as_str())
+    );
+    // One GET of the Node, for the GPU render only.
+    let node_gets = || {
+        common::audit::requests_of_notebook(&nb.namespace)
+            .get("get nodes")
+            .copied()
+    };
+    wait_for(Duration::from_secs(10), || node_gets() == Some(1));
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(
+        node_gets(),
+        Some(1),
+        "{:?}",
+        common::audit::requests_of_notebook(&nb.namespace)
+    );
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn gpu_steps_pinned_to_a_gpu_node_are_submitted_and_the_node_decided() {
+    // A GPU notebook (its GPU node affinity goes to the GPU step alone).
+    let nb = Notebook::new("gpu-gpu-node", "gpu-notebook-pod.yaml", false);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-dana", &["ReadWriteOnce"]);
+    allow_getting_nodes(&nb);
+    let node = notebook_on_its_own_node(&nb, Some("4"));
+    let file = nb.dir.path().join("pipeline.yaml");
+    std::fs::write(
+        &file,
+        "jobs:\n- python prep.py\n- {name: train, command: python train.py, gpu: 2}\ndags:\n- 1 >> train\n",
+    )
+    .unwrap();
+    let result = nb.render(&["-f", file.to_str().unwrap(), "--explain", "--submit"]);
+    result.assert_ok();
+    assert!(
+        result.stderr.contains(&format!(
+            "check    GPUs on node {node}: node {node} has 4 nvidia.com/gpu, enough for the \
+             pinned GPU steps (decided from its Node's status.allocatable)"
+        )),
+        "{}",
+        result.stderr
+    );
+    let stored = nb.workflows();
+    assert_eq!(stored.len(), 1);
+    let spec = &stored[0]["spec"];
+    assert_eq!(required_node(spec), Some(node.as_str()));
+    // The GPU step's own affinity (the notebook's GPU placement) is pinned as well.
+    let train = spec["templates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "train")
+        .unwrap();
+    assert_eq!(required_node(train), Some(node.as_str()));
+    assert!(
+        train["affinity"]
+            .to_string()
+            .contains("nvidia.com/gpu.present"),
+        "{train}"
+    );
+    assert_eq!(
+        train["container"]["resources"]["limits"]["nvidia.com/gpu"],
+        "2"
+    );
+}
+
+#[test]
+#[ignore = "needs cluster"]
+fn without_get_on_nodes_the_notebooks_own_gpus_decide() {
+    // A CPU notebook on a node that does have GPUs: the Node may not be read, so the
+    // notebook's own request (none) decides.
+    let nb = Notebook::new("gpu-no-node-get", "z2jh-dynamic-pod.yaml", false);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteOnce"]);
+    let node = notebook_on_its_own_node(&nb, Some("4"));
+    let refused = nb.render(&["--gpu", "1", "-c", "python train.py", "--submit"]);
+    let error = refused.assert_error();
+    let account = format!("system:serviceaccount:{}:notebook", nb.namespace);
+    for part in [
+        format!("node {node}"),
+        "is taken to have no nvidia.com/gpu, as the notebook requests none".to_string(),
+        format!("the Node was not read: {account} may not get nodes"),
+    ] {
+        assert!(error.contains(&part), "{part:?} in {error}");
+    }
+    assert!(nb.workflows().is_empty());
+
+    // A GPU notebook: its node has GPUs, whatever the Node says.
+    let gpu = Notebook::new("gpu-nb-no-node-get", "gpu-notebook-pod.yaml", false);
+    gpu.cluster
+        .create_claim(&gpu.namespace, "claim-dana", &["ReadWriteOnce"]);
+    let node = notebook_on_its_own_node(&gpu, None);
+    let result = gpu.render(&[
+        "--gpu",
+        "1",
+        "-c",
+        "python train.py",
+        "--explain",
+        "--submit",
+    ]);
+    result.assert_ok();
+    assert!(
+        result.stderr.contains(&format!(
+            "node {node} has nvidia.com/gpu (the notebook holds 1), enough for the pinned GPU \
+             steps (decided from the notebook's own GPU request; the Node was not read: \
+             system:serviceaccount:{}:notebook may not get nodes)",
+            gpu.namespace
+        )),
+        "{}",
+        result.stderr
+    );
+    assert_eq!(gpu.workflows().len(), 1);
+}
+
 // ---- piping into kubectl, argo lint ---------------------------------------------------------
 
 /// The golden manifests (tests/cmd/*.stdout), exactly as the CLI tests pin them.
