@@ -398,3 +398,51 @@ fn a_run_is_found_by_its_labels() {
     );
     assert_eq!(workflow["metadata"]["labels"]["team"], "ml");
 }
+
+/// A job's own `retries: 2` in a workflow file: that failing step runs three times, while a
+/// failing step beside it, with no retries of its own, runs once (the job's retries are in its
+/// template only, not in templateDefaults, which every step would inherit).
+#[test]
+#[ignore = "needs cluster"]
+fn a_jobs_own_retries_retry_that_step_only() {
+    let nb = notebook("job-retries");
+    let file = nb.dir.path().join("pipeline.yaml");
+    std::fs::write(
+        &file,
+        "jobs:\n- python prep.py\n- name: flaky\n  command: \"false\"\n  retries: 2\n\
+         - name: fragile\n  command: \"false\"\ndags:\n- 1 >> [flaky, fragile]\n",
+    )
+    .unwrap();
+    let name = nb.submit(&["-f", file.to_str().unwrap()]);
+    // Two waits of 10 s and 20 s between flaky's three attempts.
+    let workflow = nb.cluster.wait_for_workflow(
+        &nb.namespace,
+        &name,
+        RUN_TIMEOUT + std::time::Duration::from_secs(30),
+    );
+    let status = &workflow["status"];
+    assert_eq!(status["phase"], "Failed", "{status:#}");
+
+    let templates = workflow["spec"]["templates"].as_array().unwrap();
+    let retry_limit = |template: &str| {
+        let found = templates.iter().find(|t| t["name"] == template).unwrap();
+        found["retryStrategy"]["limit"].clone()
+    };
+    assert_eq!(retry_limit("flaky"), 2);
+    assert_eq!(retry_limit("fragile"), Value::Null);
+    assert_eq!(
+        workflow["spec"]["templateDefaults"].get("retryStrategy"),
+        None
+    );
+
+    let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
+    let describe = || nb.cluster.describe_pods(&nb.namespace);
+    assert_eq!(attempts(&pods, "job-1").len(), 1, "{}", describe());
+    assert_eq!(attempts(&pods, "flaky").len(), 3, "{}", describe());
+    assert_eq!(attempts(&pods, "fragile").len(), 1, "{}", describe());
+    assert_eq!(pods.len(), 5, "{}", describe());
+    for pod in attempts(&pods, "flaky") {
+        let phase = pod.status.as_ref().and_then(|s| s.phase.as_deref());
+        assert_eq!(phase, Some("Failed"), "{}", describe());
+    }
+}
