@@ -906,6 +906,59 @@ fn a_read_write_once_home_pins_the_steps_to_the_notebook_node() {
     );
 }
 
+/// A schedule is not pinned to today's node (at 3 am the notebook may be elsewhere, or gone),
+/// but its steps prefer the node of the running notebook, where the disk is attached.
+#[test]
+#[ignore = "needs cluster"]
+fn a_read_write_once_home_makes_a_schedule_prefer_the_notebooks_node() {
+    let _crd = read_lock();
+    let nb = Notebook::new("rwo-cron", "z2jh-dynamic-pod.yaml", true);
+    nb.cluster
+        .create_claim(&nb.namespace, "claim-alice", &["ReadWriteOnce"]);
+    let submitted = nb.render(&[
+        "-c",
+        "python nightly.py",
+        "--schedule",
+        "0 3 * * *",
+        "--submit",
+    ]);
+    submitted.assert_ok();
+    assert!(
+        submitted
+            .stderr
+            .contains("prefers the notebook's node while the notebook runs")
+            && submitted
+                .stderr
+                .contains("waits in ContainerCreating until the notebook stops"),
+        "{}",
+        submitted.stderr
+    );
+    let stored = nb.cluster.list(&nb.namespace, "cronworkflows");
+    assert_eq!(stored.len(), 1);
+    let spec = &stored[0]["spec"]["workflowSpec"];
+    assert_eq!(required_node(spec), None, "pinned to today's node");
+    let term =
+        &spec["affinity"]["podAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0];
+    assert_eq!(term["weight"], 100);
+    assert_eq!(
+        term["podAffinityTerm"]["topologyKey"],
+        "kubernetes.io/hostname"
+    );
+    assert_eq!(
+        term["podAffinityTerm"]["labelSelector"]["matchLabels"],
+        serde_json::json!({
+            "component": "singleuser-server",
+            "hub.jupyter.org/servername": "",
+            "hub.jupyter.org/username": "alice",
+        })
+    );
+    assert!(
+        spec["affinity"]["nodeAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"]
+            .is_array(),
+        "the copied affinity is kept"
+    );
+}
+
 #[test]
 #[ignore = "needs cluster"]
 fn a_read_write_many_home_is_not_pinned() {

@@ -464,6 +464,71 @@ fn read_write_once_home_runs_every_step_on_the_notebook_node() {
     }
 }
 
+/// The Workflow a CronWorkflow's run is (its workflowSpec), created in the notebook's
+/// namespace: what Argo's cron controller submits when the schedule is due, without waiting
+/// for the minute.
+fn submit_a_scheduled_run(nb: &Notebook, cron: &Value) -> String {
+    assert_eq!(cron["kind"], "CronWorkflow");
+    let run = json!({
+        "apiVersion": cron["apiVersion"],
+        "kind": "Workflow",
+        "metadata": {"generateName": "scheduled-run-", "namespace": nb.namespace},
+        "spec": cron["spec"]["workflowSpec"],
+    });
+    let (ok, stdout, stderr) = kubectl(
+        &nb.cluster.plane,
+        &["create", "-f", "-", "-o", "name"],
+        Some(&run.to_string()),
+    );
+    assert!(ok, "kubectl create failed: {stderr}");
+    created_name(&stdout)
+}
+
+/// A schedule on a ReadWriteOnce home is not pinned, but while the notebook runs its steps
+/// land on the notebook's node (where the disk is attached), though the least allocated node
+/// would otherwise draw the parallel branches away (see read_write_many_home_lets_steps_spread);
+/// with the notebook gone, a run still starts and succeeds.
+#[test]
+#[ignore = "needs cluster"]
+fn scheduled_steps_prefer_the_running_notebooks_node_and_start_without_it() {
+    let nb = z2jh_notebook("rwo-cron-run", &["ReadWriteOnce"]);
+    let rendered = nb.render(&["-c", SPREADING_PIPELINE, "--schedule", "0 3 * * *"]);
+    rendered.assert_ok();
+    let cron = manifest(&rendered.stdout);
+
+    let name = submit_a_scheduled_run(&nb, &cron);
+    assert_phase(&wait(&nb, &name), "Succeeded");
+    let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
+    assert_eq!(pods.len(), 5);
+    for pod in &pods {
+        assert_eq!(node_of(pod), USER_NODES[0], "{:?}", pod.metadata.name);
+    }
+
+    let (ok, _, stderr) = kubectl(
+        &nb.cluster.plane,
+        &[
+            "delete",
+            "pod",
+            &nb.pod,
+            "-n",
+            &nb.namespace,
+            "--grace-period=0",
+            "--force",
+        ],
+        None,
+    );
+    assert!(ok, "kubectl delete pod failed: {stderr}");
+    let name = submit_a_scheduled_run(&nb, &cron);
+    assert_phase(&wait(&nb, &name), "Succeeded");
+    let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
+    assert_eq!(pods.len(), 5);
+    let nodes: BTreeSet<&str> = pods.iter().map(node_of).collect();
+    assert!(
+        !nodes.contains(GPU_NODE),
+        "a CPU step on the GPU node: {nodes:?}"
+    );
+}
+
 /// A ReadWriteMany home pins nothing: steps spread over the user pool. Deterministic, not
 /// luck: the scheduler prefers the least allocated node, the notebook already holds its
 /// requests on one node, so three branches at once cannot all fit on the same node first.

@@ -7,16 +7,20 @@ use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
 use k8s_openapi::api::core::v1::{
-    Affinity, Container, NodeSelectorRequirement, NodeSelectorTerm, Pod, Volume,
+    Affinity, Container, NodeSelectorRequirement, NodeSelectorTerm, Pod, PodAffinityTerm, Volume,
+    WeightedPodAffinityTerm,
 };
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 
-use super::{add_extra_volumes, copy_volumes_mounted_by, Action, Report};
-use crate::argo::Manifest;
+use super::{add_extra_volumes, copy_volumes_mounted_by, pod_labels, Action, Report};
+use crate::argo::{Manifest, WorkflowSpec};
 use crate::config::Settings;
 
 const READ_WRITE_ONCE: &str = "ReadWriteOnce";
 const READ_WRITE_ONCE_POD: &str = "ReadWriteOncePod";
 const READ_WRITE_MANY: &str = "ReadWriteMany";
+/// The node label every node has, naming it: "the same node" for a pod affinity.
+const NODE_TOPOLOGY_KEY: &str = "kubernetes.io/hostname";
 
 /// What the API says about a volume claim's access modes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,8 +84,8 @@ fn persistent_volume_claims(volumes: &[Volume]) -> Vec<String> {
     claims
 }
 
-/// Pins a Workflow's steps to the notebook's node when a claim they mount is `ReadWriteOnce`,
-/// refuses a `ReadWriteOncePod` claim, and warns when the modes could not be read. A claim
+/// Pins a Workflow's steps to the notebook's node when a claim they mount is `ReadWriteOnce`
+/// (a CronWorkflow's prefer it), refuses a `ReadWriteOncePod` claim, and warns when the modes could not be read. A claim
 /// missing from `access` was not read, and is left alone.
 pub(super) fn pin_single_node_volumes(
     manifest: &mut Manifest,
@@ -162,8 +166,8 @@ pub(super) fn pin_host_path_volumes(
 
 /// Requires the notebook's node for a Workflow's steps (`why`: what ties them to it; `short`:
 /// the same for the affinity's note). A CronWorkflow is pinned too when `pin_schedules` (a
-/// later run elsewhere would see another node's directory), else it gets a warning, as does a
-/// pod on no node yet. Returns the node, when pinned.
+/// later run elsewhere would see another node's directory), else its steps only prefer the
+/// notebook's node; a pod on no node yet gets a warning. Returns the node, when pinned.
 fn pin_to_the_notebooks_node(
     manifest: &mut Manifest,
     pod: &Pod,
@@ -180,14 +184,10 @@ fn pin_to_the_notebooks_node(
     let spec = match manifest {
         Manifest::Workflow(workflow) => &mut workflow.spec,
         Manifest::CronWorkflow(cron) if pin_schedules => &mut cron.spec.workflow_spec,
-        Manifest::CronWorkflow(_) => {
-            // A later run must not wait for a node that may be gone by then; unpinned, it starts
-            // wherever the claim can be attached at that time.
-            report.warnings.push(format!(
-                "{why}: a scheduled run can only start on the node that has it attached then, so \
-                 while the notebook runs, the steps wait for its node; use ReadWriteMany storage to \
-                 avoid this"
-            ));
+        Manifest::CronWorkflow(cron) => {
+            // A later run must not wait for a node that may be gone by then: it only prefers
+            // the node of the running notebook, and starts anywhere when there is none.
+            prefer_the_notebooks_node(&mut cron.spec.workflow_spec, pod, why, short, report);
             return None;
         }
     };
@@ -215,6 +215,76 @@ fn pin_to_the_notebooks_node(
          let them run anywhere"
     ));
     Some(node.to_string())
+}
+
+/// What happens to a scheduled step placed elsewhere while the notebook runs.
+const ELSEWHERE: &str = "a step that is placed on another node while the notebook runs waits in \
+     ContainerCreating until the notebook stops and the disk is detached from its node";
+
+/// Gives a CronWorkflow's steps a soft pod affinity to the notebook pod (by the labels that
+/// identify it): while the notebook runs, the scheduler prefers its node, where the claim is
+/// attached; when it does not run, the steps start on any node.
+fn prefer_the_notebooks_node(
+    spec: &mut WorkflowSpec,
+    pod: &Pod,
+    why: &str,
+    short: &str,
+    report: &mut Report,
+) {
+    let labels = pod_labels::identifying_labels(pod);
+    if labels.is_empty() {
+        report.warnings.push(format!(
+            "{why}: {ELSEWHERE}, and the notebook pod has no labels by which the steps could \
+             prefer its node; use ReadWriteMany storage to avoid this"
+        ));
+        return;
+    }
+    let selector = labels
+        .iter()
+        .map(|(key, value)| format!("{key}={value}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    spec.affinity = Some(prefer_node_of_pods(spec.affinity.take(), labels.clone()));
+    // A step with an affinity of its own (a GPU step) gets Argo's whole affinity from it.
+    for template in &mut spec.templates {
+        if let Some(own) = template.affinity.take() {
+            template.affinity = Some(prefer_node_of_pods(Some(own), labels.clone()));
+        }
+    }
+    report.note(
+        Action::Add,
+        "affinity podAffinity",
+        format!("preferred: the node of the notebook pod, labelled {selector} ({short})"),
+    );
+    report.warnings.push(format!(
+        "{why}: a scheduled run prefers the notebook's node while the notebook runs, and starts \
+         on any node when it does not; {ELSEWHERE} (the scheduler still may, when that node is \
+         full); use ReadWriteMany storage to avoid this"
+    ));
+}
+
+/// Adds a preferred pod affinity (weight 100, same node) to pods with `labels`, keeping the
+/// copied affinity. The term has no namespaces: it looks in the steps' own namespace, which
+/// is the notebook's whenever they mount its claims (see `checks::namespace`).
+fn prefer_node_of_pods(affinity: Option<Affinity>, labels: BTreeMap<String, String>) -> Affinity {
+    let mut affinity = affinity.unwrap_or_default();
+    affinity
+        .pod_affinity
+        .get_or_insert_with(Default::default)
+        .preferred_during_scheduling_ignored_during_execution
+        .get_or_insert_with(Vec::new)
+        .push(WeightedPodAffinityTerm {
+            weight: 100,
+            pod_affinity_term: PodAffinityTerm {
+                label_selector: Some(LabelSelector {
+                    match_labels: Some(labels),
+                    match_expressions: None,
+                }),
+                topology_key: NODE_TOPOLOGY_KEY.to_string(),
+                ..PodAffinityTerm::default()
+            },
+        });
+    affinity
 }
 
 /// Adds "node name is `node`" to the required node affinity, keeping the copied affinity: to
@@ -253,7 +323,7 @@ mod tests {
     use crate::source::parse_pod;
     use k8s_openapi::api::core::v1::PersistentVolumeClaimVolumeSource;
 
-    const POD: &str = "kind: Pod\nmetadata: {name: jupyter-alice}\nspec:\n  nodeName: node-a\n  containers: [{name: notebook}]\n  affinity:\n    nodeAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 100\n        preference: {matchExpressions: [{key: hub.jupyter.org/node-purpose, operator: In, values: [user]}]}\n";
+    const POD: &str = "kind: Pod\nmetadata:\n  name: jupyter-alice\n  labels: {app: jupyterhub, component: singleuser-server, hub.jupyter.org/username: alice, hub.jupyter.org/servername: ''}\nspec:\n  nodeName: node-a\n  containers: [{name: notebook}]\n  affinity:\n    nodeAffinity:\n      preferredDuringSchedulingIgnoredDuringExecution:\n      - weight: 100\n        preference: {matchExpressions: [{key: hub.jupyter.org/node-purpose, operator: In, values: [user]}]}\n";
 
     fn pvc(name: &str, claim: &str) -> Volume {
         Volume {
@@ -482,23 +552,152 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_cron_workflow_is_not_pinned_but_warned_about() {
-        let Manifest::Workflow(workflow) = workflow(None) else {
+    fn cron(affinity: Option<Affinity>) -> Manifest {
+        let Manifest::Workflow(workflow) = workflow(affinity) else {
             unreachable!()
         };
-        let mut manifest = Manifest::CronWorkflow(CronWorkflow {
+        Manifest::CronWorkflow(CronWorkflow {
             api_version: workflow.api_version,
             metadata: workflow.metadata,
             spec: CronWorkflowSpec {
                 workflow_spec: workflow.spec,
                 ..CronWorkflowSpec::default()
             },
-        });
+        })
+    }
+
+    fn preferred_pod_terms(manifest: &Manifest) -> Vec<WeightedPodAffinityTerm> {
+        manifest
+            .workflow_spec()
+            .affinity
+            .as_ref()
+            .and_then(|a| a.pod_affinity.as_ref())
+            .and_then(|p| {
+                p.preferred_during_scheduling_ignored_during_execution
+                    .clone()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_cron_workflow_is_not_pinned_but_prefers_the_running_notebooks_node() {
+        let pod = parse_pod(POD).unwrap();
+        let mut manifest = cron(pod.spec.as_ref().and_then(|s| s.affinity.clone()));
         let report = pin(&mut manifest, &[("claim-alice", modes(&["ReadWriteOnce"]))]).unwrap();
+        assert!(
+            required_terms(&manifest).is_empty(),
+            "pinned to today's node"
+        );
+        let terms = preferred_pod_terms(&manifest);
+        assert_eq!(terms.len(), 1);
+        assert_eq!(terms[0].weight, 100);
+        let term = &terms[0].pod_affinity_term;
+        assert_eq!(term.topology_key, "kubernetes.io/hostname");
+        assert_eq!(
+            term.namespaces, None,
+            "the steps' own namespace, the notebook's"
+        );
+        let selector = term.label_selector.as_ref().unwrap();
+        let expected: BTreeMap<String, String> = [
+            ("component", "singleuser-server"),
+            ("hub.jupyter.org/servername", ""),
+            ("hub.jupyter.org/username", "alice"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        assert_eq!(selector.match_labels.as_ref(), Some(&expected));
+        // The copied node affinity is kept beside it.
+        let node = manifest
+            .workflow_spec()
+            .affinity
+            .as_ref()
+            .unwrap()
+            .node_affinity
+            .as_ref();
+        assert!(node.is_some_and(|n| n
+            .preferred_during_scheduling_ignored_during_execution
+            .is_some()));
+        assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+        let warning = &report.warnings[0];
+        assert!(
+            warning.contains("prefers the notebook's node while the notebook runs")
+                && warning.contains("starts on any node when it does not")
+                && warning.contains("waits in ContainerCreating until the notebook stops")
+                && !warning.contains("wait for its node"),
+            "{warning}"
+        );
+        assert!(report
+            .notes
+            .iter()
+            .any(|n| n.field == "affinity podAffinity"
+                && n.detail.contains("hub.jupyter.org/username=alice")));
+    }
+
+    #[test]
+    fn the_preference_joins_a_copied_pod_affinity() {
+        let copied = Affinity {
+            pod_affinity: Some(k8s_openapi::api::core::v1::PodAffinity {
+                preferred_during_scheduling_ignored_during_execution: Some(vec![
+                    WeightedPodAffinityTerm {
+                        weight: 10,
+                        pod_affinity_term: PodAffinityTerm {
+                            topology_key: "topology.kubernetes.io/zone".into(),
+                            ..PodAffinityTerm::default()
+                        },
+                    },
+                ]),
+                ..Default::default()
+            }),
+            ..Affinity::default()
+        };
+        let mut manifest = cron(Some(copied.clone()));
+        if let Manifest::CronWorkflow(cron) = &mut manifest {
+            // A GPU step's own affinity, which Argo takes instead of the workflow's.
+            cron.spec
+                .workflow_spec
+                .templates
+                .push(crate::argo::Template {
+                    name: "train".into(),
+                    affinity: Some(copied),
+                    ..Default::default()
+                });
+        }
+        pin(&mut manifest, &[("claim-alice", modes(&["ReadWriteOnce"]))]).unwrap();
+        let topology_keys = |affinity: Option<&Affinity>| -> Vec<String> {
+            affinity
+                .and_then(|a| a.pod_affinity.as_ref())
+                .and_then(|p| {
+                    p.preferred_during_scheduling_ignored_during_execution
+                        .as_ref()
+                })
+                .into_iter()
+                .flatten()
+                .map(|t| t.pod_affinity_term.topology_key.clone())
+                .collect()
+        };
+        let spec = manifest.workflow_spec();
+        for affinity in [spec.affinity.as_ref(), spec.templates[0].affinity.as_ref()] {
+            assert_eq!(
+                topology_keys(affinity),
+                ["topology.kubernetes.io/zone", "kubernetes.io/hostname"]
+            );
+        }
+    }
+
+    #[test]
+    fn a_cron_workflow_of_a_pod_without_labels_only_gets_the_warning() {
+        let pod =
+            parse_pod("kind: Pod\nspec: {nodeName: node-a, containers: [{name: notebook}]}\n")
+                .unwrap();
+        let mut manifest = cron(None);
+        let mut report = Report::default();
+        let claims = [("claim-alice".to_string(), modes(&["ReadWriteOnce"]))].into();
+        pin_single_node_volumes(&mut manifest, &pod, &claims, &mut report).unwrap();
         assert!(manifest.workflow_spec().affinity.is_none());
         assert!(
-            report.warnings[0].contains("scheduled run"),
+            report.warnings[0].contains("no labels")
+                && report.warnings[0].contains("waits in ContainerCreating"),
             "{:?}",
             report.warnings
         );

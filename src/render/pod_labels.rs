@@ -1,4 +1,5 @@
-//! The notebook pod's labels: why each is left off the steps (`--explain`).
+//! The notebook pod's labels: why each is left off the steps (`--explain`), and which of them
+//! identify this user's notebook (what a scheduled step's soft pod affinity selects).
 //!
 //! KubeSpawner labels a notebook pod with `hub.jupyter.org/username`, `hub.jupyter.org/servername`
 //! and `component` (its `component_label`, `singleuser-server` by default), plus its
@@ -7,6 +8,8 @@
 //! (`hub.jupyter.org/network-access-hub`).
 
 use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::Pod;
 
 const USERNAME: &str = "hub.jupyter.org/username";
 const SERVERNAME: &str = "hub.jupyter.org/servername";
@@ -84,9 +87,24 @@ pub fn why_dropped(key: &str, labels: &BTreeMap<String, String>) -> &'static str
     OTHER
 }
 
+/// The labels that pick out this notebook's pod and no other pod, for a pod affinity: the
+/// ones KubeSpawner's own Service for the server selects on (`component`, username, server
+/// name), else every label of a pod KubeSpawner did not make. Empty if it has none.
+pub fn identifying_labels(pod: &Pod) -> BTreeMap<String, String> {
+    let labels = pod.metadata.labels.clone().unwrap_or_default();
+    if labels.contains_key(USERNAME) {
+        return labels
+            .into_iter()
+            .filter(|(key, _)| [COMPONENT, USERNAME, SERVERNAME].contains(&key.as_str()))
+            .collect();
+    }
+    labels
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::parse_pod;
 
     fn labels(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         pairs
@@ -117,5 +135,35 @@ mod tests {
         for key in ["app", COMPONENT] {
             assert_eq!(why_dropped(key, &pod), OTHER, "{key}");
         }
+    }
+
+    #[test]
+    fn a_kubespawner_pod_is_identified_by_user_server_and_component() {
+        let pod = parse_pod(
+            "kind: Pod\nmetadata:\n  labels: {app: jupyterhub, release: jhub, component: singleuser-server, hub.jupyter.org/username: alice, hub.jupyter.org/servername: '', hub.jupyter.org/network-access-hub: 'true'}\nspec: {containers: [{name: notebook}]}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            identifying_labels(&pod),
+            labels(&[
+                (COMPONENT, SINGLEUSER_SERVER),
+                (SERVERNAME, ""),
+                (USERNAME, "alice")
+            ])
+        );
+    }
+
+    #[test]
+    fn another_pod_is_identified_by_all_its_labels_or_not_at_all() {
+        let pod = parse_pod(
+            "kind: Pod\nmetadata: {labels: {app: lab, owner: gina}}\nspec: {containers: [{name: notebook}]}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            identifying_labels(&pod),
+            labels(&[("app", "lab"), ("owner", "gina")])
+        );
+        let bare = parse_pod("kind: Pod\nspec: {containers: [{name: notebook}]}\n").unwrap();
+        assert!(identifying_labels(&bare).is_empty());
     }
 }
