@@ -609,6 +609,62 @@ fn steps_without_gpu_stay_off_the_gpu_node() {
     }
 }
 
+/// GPUs per job (tests/fixtures/pipelines/gpu-per-job.yaml): the job with `gpu: 1` runs on
+/// the GPU node with the notebook's NVIDIA variables, the others stay off it and see no GPU,
+/// `prep` on the user pool's CPU nodes by its own `node_selector`.
+#[test]
+#[ignore = "needs cluster"]
+fn a_gpu_job_and_cpu_jobs_of_one_file_land_on_their_own_nodes() {
+    let nb = gpu_notebook("gpu-per-job");
+    let file = Path::new(ROOT).join("tests/fixtures/pipelines/gpu-per-job.yaml");
+    let name = nb.submit(&["-f", file.to_str().unwrap()]);
+    assert_phase(&wait(&nb, &name), "Succeeded");
+    let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
+    assert_eq!(pods.len(), 3);
+    let mut seen = BTreeSet::new();
+    for pod in &pods {
+        let step = pod
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get("workflows.argoproj.io/node-name"))
+            .and_then(|node| node.rsplit('.').next())
+            .unwrap_or_default()
+            .to_string();
+        let main = main_container(pod);
+        let gpus = main
+            .resources
+            .as_ref()
+            .and_then(|r| r.limits.as_ref())
+            .and_then(|l| l.get("nvidia.com/gpu"))
+            .map(|q| q.0.clone());
+        let visible = main
+            .env
+            .iter()
+            .flatten()
+            .find(|e| e.name == "NVIDIA_VISIBLE_DEVICES")
+            .and_then(|e| e.value.clone());
+        match step.as_str() {
+            "train" => {
+                assert_eq!(node_of(pod), GPU_NODE);
+                assert_eq!(gpus.as_deref(), Some("1"));
+                assert_ne!(visible.as_deref(), Some("void"));
+            }
+            "prep" | "evaluate" => {
+                assert_ne!(node_of(pod), GPU_NODE, "{step}");
+                assert_eq!(gpus, None, "{step}");
+                assert_eq!(visible.as_deref(), Some("void"), "{step}");
+                if step == "prep" {
+                    assert!(USER_NODES.contains(&node_of(pod)), "{}", node_of(pod));
+                }
+            }
+            other => panic!("unexpected step pod {other:?}"),
+        }
+        seen.insert(step);
+    }
+    assert_eq!(seen.len(), 3, "{seen:?}");
+}
+
 // ---- schedules -------------------------------------------------------------------------------
 
 /// A CronWorkflow the tool submits starts a Workflow when due, and that run succeeds. Argo's
