@@ -1768,3 +1768,25 @@ fn a_host_path_home_with_gpu_steps_falls_back_to_the_notebooks_gpus_offline() {
         .iter()
         .any(|n| n.action == Action::Check && n.detail.contains("the notebook's own GPU request")));
 }
+
+#[test]
+fn a_gpu_sweep_with_its_own_limit_places_the_template_that_runs_its_points() {
+    let mut case = gpu_case();
+    case.pipeline = pipeline::file::parse(
+        "jobs:\n- python prep.py\n- name: train\n  command: python train.py --lr {lr}\n  \
+         sweep: {lr: [0.1, 0.01]}\n  parallelism: 1\n  gpu: 1\n",
+        "w.yaml",
+        false,
+    )
+    .unwrap();
+    let rendered = case.render();
+    let wrapper = template(&rendered, "train");
+    assert!(wrapper.dag.is_some() && wrapper.tolerations.is_empty());
+    let points = template(&rendered, "train-point");
+    assert!(points.container.is_some());
+    assert!(points
+        .tolerations
+        .iter()
+        .any(|t| t.key.as_deref() == Some("nvidia.com/gpu")));
+    assert!(template(&rendered, "job-1").tolerations.is_empty());
+}
