@@ -80,8 +80,9 @@ pub fn workflow_file(data: &[u8]) {
     }
     if let Ok(forced_shell) = &forced_shell {
         check_pipeline(forced_shell);
-        for step in &forced_shell.steps {
-            assert_eq!(step.command[..2], ["/bin/sh", "-c"]);
+        // A notebook step runs papermill or nbconvert directly, in either mode.
+        for step in forced_shell.steps.iter().filter(|s| s.notebook.is_none()) {
+            assert_eq!(step.command[..2], ["/bin/sh", "-c"], "{step:?}");
         }
         render_and_check(
             &notebook_pod(),
@@ -239,7 +240,17 @@ fn check_steps_are_kept(manifest: &Manifest, pipeline: &Pipeline) {
         .and_then(|t| t.dag.as_ref())
         .expect("the entrypoint is a DAG");
     assert_eq!(dag.tasks.len(), pipeline.steps.len());
-    assert_eq!(spec.templates.len(), pipeline.steps.len() + 1);
+    // A sweep with its own parallelism runs its points through a second template.
+    let point_templates = pipeline
+        .steps
+        .iter()
+        .filter(|s| s.sweep.as_ref().is_some_and(|w| w.parallelism.is_some()))
+        .count();
+    let exit_templates = usize::from(pipeline.exit_handler.is_some());
+    assert_eq!(
+        spec.templates.len(),
+        1 + pipeline.steps.len() + point_templates + exit_templates
+    );
     for (step, task) in pipeline.steps.iter().zip(&dag.tasks) {
         assert_eq!(task.name, step.name);
         let dependencies: Vec<&str> = step
@@ -248,10 +259,15 @@ fn check_steps_are_kept(manifest: &Manifest, pipeline: &Pipeline) {
             .map(|&i| pipeline.steps[i].name.as_str())
             .collect();
         assert_eq!(task.dependencies, dependencies);
+        let capped = step.sweep.as_ref().is_some_and(|w| w.parallelism.is_some());
+        let template_name = match capped {
+            true => render::sweep::point_template(&task.template),
+            false => task.template.clone(),
+        };
         let template = spec
             .templates
             .iter()
-            .find(|t| t.name == task.template)
+            .find(|t| t.name == template_name)
             .expect("each task has its template");
         let container = template.container.as_ref().expect("a step is a container");
         assert_eq!(container.command.as_ref(), Some(&step.command));
