@@ -70,8 +70,6 @@ struct Golden {
     manifest: Value,
     args: Vec<String>,
     env: Vec<(String, String)>,
-    /// The case's `stdin` (a workflow file read with `-f -`).
-    stdin: Option<String>,
 }
 
 /// A path of a trycmd case (relative to tests/cmd) made absolute.
@@ -122,13 +120,6 @@ fn workflow_goldens() -> Vec<Golden> {
             .unwrap_or_else(|| panic!("no args in {stem}.toml"));
         let args: Vec<String> =
             serde_json::from_str(args_line).unwrap_or_else(|err| panic!("{stem}.toml args: {err}"));
-        let stdin = case
-            .lines()
-            .find_map(|l| l.strip_prefix("stdin = "))
-            .map(|value| {
-                serde_json::from_str::<String>(value)
-                    .unwrap_or_else(|err| panic!("{stem}.toml stdin: {err}"))
-            });
         // `KEY = "value"` lines of its [env.add] table.
         let env = case
             .split_once("[env.add]")
@@ -148,7 +139,6 @@ fn workflow_goldens() -> Vec<Golden> {
             manifest: object,
             args,
             env,
-            stdin,
         });
     }
     goldens.sort_by(|a, b| a.stem.cmp(&b.stem));
@@ -227,7 +217,7 @@ fn every_workflow_golden_runs_to_succeeded() {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let submitted = run(&args, &env, golden.stdin.as_deref());
+        let submitted = run(&args, &env, None);
         submitted.assert_ok();
         created.push((
             format!("{} --submit", golden.stem),
