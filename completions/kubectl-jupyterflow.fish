@@ -33,7 +33,7 @@ complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "version" -d 'Print the version of kubectl jupyterflow'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s c -l command -d 'The steps to run, e.g. "python a.py >> [python b.py, python c.py] >> python d.py"; a step with brace lists or ranges ({0.1,0.5}, {1..8}) runs once per combination' -r
-complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s f -l filename -d 'A JupyterFlow workflow file (jobs, dags, cmd_mode, schedule); "-" reads stdin' -r -F
+complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s f -l filename -d 'A JupyterFlow workflow file (jobs, dags, cmd_mode, schedule; per-job image, env, resources, gpu, node_selector, retries, timeout; run-policy keys: see the README); "-" reads stdin' -r -F
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l pod-file -d 'Read the notebook Pod from a file ("kubectl get pod NAME -o yaml"), "-" for stdin; no cluster access' -r -F
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -l pod -d 'The notebook Pod to read from the cluster [default: $HOSTNAME, the notebook\'s own pod]' -r
 complete -c kubectl-jupyterflow -n "__fish_kubectl_jupyterflow_using_subcommand render" -s n -l namespace -d 'Namespace of the pod and the workflow [default: kubeconfig context, else the notebook\'s own]' -r

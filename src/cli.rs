@@ -328,7 +328,8 @@ pub struct PipelineArgs {
     #[arg(short = 'c', long = "command", value_name = "EXPR")]
     pub command: Option<String>,
 
-    /// A JupyterFlow workflow file (jobs, dags, cmd_mode, schedule); "-" reads stdin
+    /// A JupyterFlow workflow file (jobs, dags, cmd_mode, schedule; per-job image, env, resources,
+    /// gpu, node_selector, retries, timeout; run-policy keys: see the README); "-" reads stdin
     #[arg(short = 'f', long = "filename", value_name = "FILE", value_hint = ValueHint::FilePath)]
     pub file: Option<PathBuf>,
 }
