@@ -755,9 +755,9 @@ fn copy_env(
                 Action::Override,
                 format!("env {}", var.name),
                 format!(
-                    "{}: the steps request no GPU (ask with --gpu N), and on a node whose \
-                     runtime is NVIDIA's any other value, or the image's own, shows them GPUs \
-                     outside the scheduler's accounting",
+                    "{}: for steps that request no GPU (ask with --gpu N or a job's gpu:), since \
+                     on a node whose runtime is NVIDIA's any other value, or the image's own, \
+                     shows them GPUs outside the scheduler's accounting",
                     gpu::NO_VISIBLE_DEVICES
                 ),
             );

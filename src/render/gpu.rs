@@ -44,8 +44,10 @@ pub const NO_VISIBLE_DEVICES: &str = "void";
 /// The toleration `--gpu` adds when the notebook has none for NVIDIA's common taint.
 pub const NVIDIA_TAINT_KEY: &str = "nvidia.com/gpu";
 
+/// True whether no step or only some steps ask for GPUs (the GPU steps then get the plumbing
+/// on their own templates, listed as "(GPU step NAME)").
 pub const WHY_DROPPED: &str =
-    "GPU plumbing of the notebook; the steps request no GPU (ask with --gpu N)";
+    "GPU plumbing of the notebook; not for steps that request no GPU (ask with --gpu N or a job's gpu:)";
 
 /// Whether some step may request a GPU (`--gpu N`, the config file's resources, a job's
 /// `gpu:` or `resources:`), decided before rendering: the Node is read only then.
