@@ -44,18 +44,7 @@ fn a_failing_step_is_retried_n_times_then_fails_the_workflow() {
         workflow["status"]
     );
     let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
-    let attempts_of = |step: &str| {
-        pods.iter()
-            .filter(|pod| {
-                let annotations = pod.metadata.annotations.clone().unwrap_or_default();
-                annotations
-                    .get("workflows.argoproj.io/node-name")
-                    .is_some_and(|node| {
-                        node.contains(&format!(".{step}(")) || node.ends_with(&format!(".{step}"))
-                    })
-            })
-            .count()
-    };
+    let attempts_of = |step: &str| attempts(&pods, step).len();
     assert_eq!(
         attempts_of("job-1"),
         1,
@@ -134,14 +123,9 @@ fn the_exit_handler_runs_after_a_failure_and_is_told_the_outcome() {
     assert!(exit_started >= failed_at, "{status:#}");
 
     let pods = nb.cluster.workflow_pods(&nb.namespace, &name);
-    let pod = pods
-        .iter()
-        .find(|pod| {
-            let annotations = pod.metadata.annotations.clone().unwrap_or_default();
-            annotations
-                .get("workflows.argoproj.io/node-name")
-                .is_some_and(|node| node.ends_with(".onExit"))
-        })
+    let pod = attempts(&pods, "onExit")
+        .into_iter()
+        .next()
         .unwrap_or_else(|| {
             panic!(
                 "no exit handler pod\n{}",
@@ -186,9 +170,10 @@ fn simulated_run_seconds() -> u64 {
 fn attempts<'a>(pods: &'a [Pod], step: &str) -> Vec<&'a Pod> {
     pods.iter()
         .filter(|pod| {
-            let annotations = pod.metadata.annotations.clone().unwrap_or_default();
-            annotations
-                .get("workflows.argoproj.io/node-name")
+            pod.metadata
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get("workflows.argoproj.io/node-name"))
                 .is_some_and(|node| {
                     node.contains(&format!(".{step}(")) || node.ends_with(&format!(".{step}"))
                 })
