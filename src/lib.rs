@@ -227,18 +227,11 @@ async fn render_workflow(args: &RenderArgs) -> Result<ExitCode> {
         Some(connection) => {
             let claims = render::pin::claims_to_check(&pod, container, &settings);
             let claims = client::read_claim_access(connection, &claims).await?;
-            let scheduled = settings.schedule.is_some() || pipeline.schedule.is_some();
-            let node = pod.spec.as_ref().and_then(|s| s.node_name.as_deref());
-            // The Node is read only when GPU steps would be pinned to it.
+            let node =
+                render::gpu_node::node_to_check(&pod, container, &settings, &pipeline, &claims);
             let notebook_node_gpus = match node {
-                Some(node)
-                    if !node.is_empty()
-                        && render::gpu::steps_use_gpus(&settings, &pipeline)
-                        && render::pin::may_pin(&pod, container, &settings, &claims, scheduled) =>
-                {
-                    Some(client::read_node_gpus(connection, node).await?)
-                }
-                _ => None,
+                Some(node) => Some(client::read_node_gpus(connection, node).await?),
+                None => None,
             };
             Some(render::ClusterFacts {
                 namespace: connection.namespace.clone(),

@@ -7,10 +7,13 @@
 use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
-use k8s_openapi::api::core::v1::{Container, Node};
+use k8s_openapi::api::core::v1::{Container, Node, Pod};
 
+use super::pin::{self, ClaimAccessByName};
 use super::{gpu, Action, Report};
 use crate::checks::resources::quantity_nanos;
+use crate::config::Settings;
+use crate::pipeline::Pipeline;
 
 /// What the API server said about the notebook's Node, read only when GPU steps may be pinned
 /// to it.
@@ -20,6 +23,23 @@ pub enum NodeGpus {
     Allocatable(BTreeMap<String, i128>),
     /// The Node could not be read (forbidden, or gone); why, for `--explain`.
     Unreadable(String),
+}
+
+/// The notebook's node when its GPUs decide whether the steps can run: some step asks for
+/// GPUs and the steps would be pinned to that node. Only then is the Node read.
+pub fn node_to_check<'a>(
+    pod: &'a Pod,
+    container: &Container,
+    settings: &Settings,
+    pipeline: &Pipeline,
+    claims: &ClaimAccessByName,
+) -> Option<&'a str> {
+    let node = pod.spec.as_ref()?.node_name.as_deref()?;
+    let scheduled = settings.schedule.is_some() || pipeline.schedule.is_some();
+    let needed = !node.is_empty()
+        && gpu::steps_use_gpus(settings, pipeline)
+        && pin::may_pin(pod, container, settings, claims, scheduled);
+    needed.then_some(node)
 }
 
 /// The GPUs a Node offers pods, by resource name.
