@@ -17,11 +17,11 @@ WANT="mermaid@12.3.0 linkedom@0.18.15"
 CACHE_DIR=${JF_CACHE_DIR:-$HOME/.cache/kubectl-jupyterflow}
 DIR=$CACHE_DIR/mermaid-tools
 
-log() { printf 'mermaid-tools: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
+TOOLS_NAME=mermaid-tools
+# shellcheck source=scripts/tools-lib.sh
+source "$(dirname "$0")/tools-lib.sh"
 
-stamp=$DIR/.versions
-if ! [[ -f $stamp && $(cat "$stamp") == "$WANT" ]]; then
+if ! installed "$DIR" "$WANT"; then
     command -v npm >/dev/null 2>&1 || die "'npm' is required but not on PATH (Node.js 20+)"
     log "installing $WANT into $DIR"
     rm -rf "$DIR"
@@ -32,6 +32,6 @@ if ! [[ -f $stamp && $(cat "$stamp") == "$WANT" ]]; then
     # shellcheck disable=SC2086 # several package words
     npm install --prefix "$DIR" --ignore-scripts --no-audit --no-fund --loglevel=error \
         $WANT >&2 || die "npm install $WANT failed"
-    printf '%s\n' "$WANT" >"$stamp"
+    mark_installed "$DIR" "$WANT"
 fi
 printf 'export JF_MERMAID_PARSER=%q\n' "$DIR/node_modules/mermaid/dist/mermaid.core.mjs"

@@ -22,22 +22,9 @@ CACHE_DIR=${JF_CACHE_DIR:-$HOME/.cache/kubectl-jupyterflow}
 VENV=$CACHE_DIR/release-tools
 BIN_DIR=$CACHE_DIR/bin
 
-log() { printf 'release-tools: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-need() { command -v "$1" >/dev/null 2>&1 || die "'$1' is required but not on PATH"; }
-
-python_tools() {
-    local stamp=$VENV/.versions want="maturin==$MATURIN_VERSION ziglang==$ZIGLANG_VERSION"
-    [[ -f $stamp && $(cat "$stamp") == "$want" ]] && return 0
-    need python3
-    log "installing $want into $VENV"
-    rm -rf "$VENV"
-    python3 -m venv "$VENV" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
-    # shellcheck disable=SC2086 # two requirement words
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check $want >&2 ||
-        die "pip install $want failed"
-    printf '%s\n' "$want" >"$stamp"
-}
+TOOLS_NAME=release-tools
+# shellcheck source=scripts/tools-lib.sh
+source "$(dirname "$0")/tools-lib.sh"
 
 # Built like the argo CLI in scripts/control-plane.sh: a writable copy of the module, so its
 # go.mod and go.sum apply as released; GOCACHE and GOMODCACHE in the cache.
@@ -73,7 +60,7 @@ krew_tools() {
 mkdir -p "$CACHE_DIR"
 exec 9>"$CACHE_DIR/.release-tools.lock"
 flock 9
-python_tools
+pip_venv "$VENV" "maturin==$MATURIN_VERSION ziglang==$ZIGLANG_VERSION"
 krew_tools
 flock -u 9
 
